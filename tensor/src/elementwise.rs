@@ -200,15 +200,14 @@ impl<T: Element> Tensor<T> {
 
     /// `self += alpha * other` in place (BLAS's axpy), where `other` broadcasts to `self`'s shape.
     pub fn scaled_add(&mut self, alpha: T, other: &Tensor<T>) -> Result<()> {
-        let b = other
-            .data
-            .broadcast(self.data.raw_dim())
-            .ok_or_else(|| TensorError::ShapeMismatch {
+        let b = other.data.broadcast(self.data.raw_dim()).ok_or_else(|| {
+            TensorError::ShapeMismatch {
                 op: "scaled_add",
                 lhs: self.shape().to_vec(),
                 rhs: other.shape().to_vec(),
                 reason: "do not fit: rhs must broadcast to lhs's shape in an in-place op".into(),
-            })?;
+            }
+        })?;
         if alpha == T::one() {
             Zip::from(&mut self.data).and(&b).for_each(|a, &b| *a += b);
         } else {
@@ -264,30 +263,11 @@ macro_rules! binary_operator {
             }
         }
 
-        /// # Panics
-        /// When the shapes do not broadcast; the message names both shapes.
-        impl<T: Element> $trait<Tensor<T>> for Tensor<T> {
-            type Output = Tensor<T>;
-            #[track_caller]
-            fn $method(self, rhs: Tensor<T>) -> Tensor<T> {
-                $trait::$method(&self, &rhs)
-            }
-        }
-
         /// Applies the scalar to every element.
         impl<T: Element> $trait<T> for &Tensor<T> {
             type Output = Tensor<T>;
             fn $method(self, rhs: T) -> Tensor<T> {
                 self.map(|a| a.$method(rhs))
-            }
-        }
-
-        /// Applies the scalar to every element.
-        impl<T: Element> $trait<T> for Tensor<T> {
-            type Output = Tensor<T>;
-            fn $method(mut self, rhs: T) -> Tensor<T> {
-                self.map_inplace(|a| a.$method(rhs));
-                self
             }
         }
     };
@@ -302,13 +282,5 @@ impl<T: Element> Neg for &Tensor<T> {
     type Output = Tensor<T>;
     fn neg(self) -> Tensor<T> {
         Tensor::neg(self)
-    }
-}
-
-impl<T: Element> Neg for Tensor<T> {
-    type Output = Tensor<T>;
-    fn neg(mut self) -> Tensor<T> {
-        self.map_inplace(|a| -a);
-        self
     }
 }

@@ -76,7 +76,10 @@ impl fmt::Display for TensorError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             TensorError::Broadcast { op, lhs, rhs } => {
-                write!(f, "{op}: shapes {lhs:?} and {rhs:?} do not broadcast together")
+                write!(
+                    f,
+                    "{op}: shapes {lhs:?} and {rhs:?} do not broadcast together"
+                )
             }
             TensorError::ShapeMismatch {
                 op,
@@ -96,7 +99,10 @@ impl fmt::Display for TensorError {
                 shape.len()
             ),
             TensorError::Index { op, index, bound } => {
-                write!(f, "{op}: index {index} is out of range (expected < {bound})")
+                write!(
+                    f,
+                    "{op}: index {index} is out of range (expected < {bound})"
+                )
             }
             TensorError::Invalid { op, message } => write!(f, "{op}: {message}"),
         }

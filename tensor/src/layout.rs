@@ -105,9 +105,7 @@ impl<T: Element> Tensor<T> {
                 rhs: shape.to_vec(),
                 reason: "do not fit: lhs does not broadcast to the target rhs".into(),
             })?;
-        Ok(Tensor {
-            data: v.to_owned(),
-        })
+        Ok(Tensor { data: v.to_owned() })
     }
 
     /// Inserts an axis of length 1 at `axis` (PyTorch's `unsqueeze`); `axis` may equal `ndim`.
@@ -153,7 +151,10 @@ impl<T: Element> Tensor<T> {
         if range.start > range.end {
             return Err(TensorError::Invalid {
                 op: "slice_rows",
-                message: format!("expected start <= end, found {}..{}", range.start, range.end),
+                message: format!(
+                    "expected start <= end, found {}..{}",
+                    range.start, range.end
+                ),
             });
         }
         self.narrow(0, range.start, range.end - range.start)
@@ -181,6 +182,52 @@ impl<T: Element> Tensor<T> {
     /// Picks rows (entries of the first axis) by index: how a batch is gathered from a dataset.
     pub fn select_rows(&self, indices: &[usize]) -> Result<Tensor<T>> {
         self.index_select(0, indices)
+    }
+
+    /// Zeros added before and after the entries of `axis` (PyTorch's `F.pad` with zeros, on one
+    /// axis): the inverse of [`narrow`](Tensor::narrow), and its gradient.
+    pub fn pad_axis(&self, axis: isize, before: usize, after: usize) -> Result<Tensor<T>> {
+        let ax = normalize_axis("pad_axis", axis, self.shape())?;
+        let mut shape = self.shape().to_vec();
+        shape[ax] += before + after;
+        let mut out = ndarray::ArrayD::zeros(IxDyn(&shape));
+        out.slice_axis_mut(Axis(ax), Slice::from(before..before + self.shape()[ax]))
+            .assign(&self.data);
+        Ok(Tensor { data: out })
+    }
+
+    /// Scatter-add: a tensor whose `axis` has length `len`, where entry `indices[i]` is the sum
+    /// of the entries `i` of `self` that name it (PyTorch's `index_add` into zeros): the gradient
+    /// of [`index_select`](Tensor::index_select).
+    ///
+    /// Errors when `indices` does not have one entry per entry of `axis`, or one is `>= len`.
+    pub fn index_add(&self, axis: isize, indices: &[usize], len: usize) -> Result<Tensor<T>> {
+        let ax = normalize_axis("index_add", axis, self.shape())?;
+        if indices.len() != self.shape()[ax] {
+            return Err(TensorError::Invalid {
+                op: "index_add",
+                message: format!(
+                    "expected one index per entry of axis {axis} ({}), found {}",
+                    self.shape()[ax],
+                    indices.len()
+                ),
+            });
+        }
+        if let Some(&bad) = indices.iter().find(|&&i| i >= len) {
+            return Err(TensorError::Index {
+                op: "index_add",
+                index: bad,
+                bound: len,
+            });
+        }
+        let mut shape = self.shape().to_vec();
+        shape[ax] = len;
+        let mut out = ndarray::ArrayD::<T>::zeros(IxDyn(&shape));
+        for (src, &dst) in self.data.axis_iter(Axis(ax)).zip(indices) {
+            let mut row = out.index_axis_mut(Axis(ax), dst);
+            row += &src;
+        }
+        Ok(Tensor { data: out })
     }
 
     /// Joins tensors along an existing axis (PyTorch's `torch.cat`).
@@ -239,8 +286,11 @@ impl<T: Element> Tensor<T> {
 }
 
 fn first_of<'a, T: Element>(op: &'static str, tensors: &[&'a Tensor<T>]) -> Result<&'a Tensor<T>> {
-    tensors.first().copied().ok_or_else(|| TensorError::Invalid {
-        op,
-        message: "expected at least one tensor, found none".into(),
-    })
+    tensors
+        .first()
+        .copied()
+        .ok_or_else(|| TensorError::Invalid {
+            op,
+            message: "expected at least one tensor, found none".into(),
+        })
 }

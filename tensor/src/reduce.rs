@@ -16,12 +16,19 @@ impl<T: Element> Tensor<T> {
         if self.shape()[ax] == 0 && op != "sum" && op != "mean" {
             return Err(TensorError::Invalid {
                 op,
-                message: format!("cannot reduce an empty axis {axis} of shape {:?}", self.shape()),
+                message: format!(
+                    "cannot reduce an empty axis {axis} of shape {:?}",
+                    self.shape()
+                ),
             });
         }
         let out = self.data.map_axis(Axis(ax), f);
         Ok(Tensor {
-            data: if keepdim { out.insert_axis(Axis(ax)) } else { out },
+            data: if keepdim {
+                out.insert_axis(Axis(ax))
+            } else {
+                out
+            },
         })
     }
 
@@ -66,7 +73,11 @@ impl<T: Element> Tensor<T> {
         let ax = normalize_axis("sum", axis, self.shape())?;
         let out = self.data.sum_axis(Axis(ax));
         Ok(Tensor {
-            data: if keepdim { out.insert_axis(Axis(ax)) } else { out },
+            data: if keepdim {
+                out.insert_axis(Axis(ax))
+            } else {
+                out
+            },
         })
     }
 
@@ -100,7 +111,11 @@ impl<T: Element> Tensor<T> {
             return Err(empty("argmax", self.shape()));
         }
         let out = self.data.map_axis(Axis(ax), |l| argmax(l.iter().copied()));
-        Ok(if keepdim { out.insert_axis(Axis(ax)) } else { out })
+        Ok(if keepdim {
+            out.insert_axis(Axis(ax))
+        } else {
+            out
+        })
     }
 
     /// For each row of a 2-D tensor, the column of its largest value: the predicted class of

@@ -94,7 +94,9 @@ impl<T: Element> Tensor<T> {
             }
         }
         Ok(Tensor {
-            data: acc.into_shape_with_order(IxDyn(shape)).expect("reduced to the target shape"),
+            data: acc
+                .into_shape_with_order(IxDyn(shape))
+                .expect("reduced to the target shape"),
         })
     }
 }

@@ -144,10 +144,7 @@ impl<T: Element> Tensor<T> {
 
     /// Samples each element uniformly from `[low, high)` (PyTorch's `torch.rand` scaled).
     pub fn rand_uniform<R: Rng + ?Sized>(shape: &[usize], low: T, high: T, rng: &mut R) -> Self {
-        let (lo, hi) = (
-            low.to_f64().expect("float"),
-            high.to_f64().expect("float"),
-        );
+        let (lo, hi) = (low.to_f64().expect("float"), high.to_f64().expect("float"));
         let n: usize = shape.iter().product();
         let v = (0..n)
             .map(|_| T::from_f64_lossy(lo + (hi - lo) * rng.random::<f64>()))

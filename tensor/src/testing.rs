@@ -16,7 +16,11 @@ use crate::{Element, Tensor};
 /// ```
 #[track_caller]
 pub fn assert_close<T: Element>(actual: &Tensor<T>, expected: &[f64], rtol: f64, atol: f64) {
-    let got: Vec<f64> = actual.to_vec().iter().map(|v| v.to_f64().expect("float")).collect();
+    let got: Vec<f64> = actual
+        .to_vec()
+        .iter()
+        .map(|v| v.to_f64().expect("float"))
+        .collect();
     assert_eq!(
         got.len(),
         expected.len(),

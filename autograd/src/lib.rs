@@ -1,0 +1,68 @@
+//! # autograd
+//!
+//! A PyTorch-like dynamic graph over the `tensor` crate. A [`Var`] holds a value, whether it
+//! requires a gradient, its accumulated gradient, and the op that made it. Ops on `Var`s are
+//! recorded as they run; [`Var::backward`] walks the recorded graph in reverse creation order
+//! (no recursion) and accumulates gradients into the leaves.
+//!
+//! - Every op's backward rule is written once, with `Var` ops: run unrecorded it costs only the
+//!   arithmetic; run recorded (`create_graph`) it gives gradients that can be differentiated
+//!   again ([`grad`] with `create_graph`, Hessian-vector products).
+//! - The engine sums each gradient back to its input's shape when the op broadcast, in one
+//!   place, so rules never deal with broadcasting.
+//! - The graph holds no `Rc` cycles; [`live_nodes`] counts nodes so tests can prove it.
+//! - [`gradcheck`] compares any function's gradients with finite differences.
+//!
+//! ## Quick start: one step of gradient descent on a linear model
+//! ```
+//! use autograd::{no_grad, Reduction, Var};
+//! use tensor::Tensor;
+//!
+//! let x = Var::constant(Tensor::from_vec(&[4, 1], vec![0.0f64, 1.0, 2.0, 3.0])?);
+//! let y = Var::constant(Tensor::from_vec(&[4, 1], vec![1.0f64, 3.0, 5.0, 7.0])?);
+//! let w = Var::parameter(Tensor::zeros(&[1, 1]));   // Linear layout: [out, in]
+//! let b = Var::parameter(Tensor::zeros(&[1]));
+//!
+//! let loss = x.linear(&w, Some(&b))?.mse_loss(&y, Reduction::Mean)?;
+//! loss.backward()?;
+//! {
+//!     let _guard = no_grad();
+//!     for p in [&w, &b] {
+//!         let g = p.grad().unwrap();
+//!         p.value_mut().scaled_add(-0.1, &g)?;
+//!         p.zero_grad();
+//!     }
+//! }
+//! assert!(w.item()? > 0.0 && b.item()? > 0.0);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## Coming from PyTorch
+//! | PyTorch | here |
+//! | --- | --- |
+//! | `torch.tensor(v, requires_grad=True)` / `nn.Parameter` | [`Var::parameter`] |
+//! | `torch.tensor(v)` | [`Var::constant`] |
+//! | `loss.backward()` / `y.backward(g)` | [`Var::backward`] / [`Var::backward_with`] |
+//! | `backward(retain_graph=..., create_graph=...)` | [`Var::backward_opts`] |
+//! | `torch.autograd.grad(y, xs, create_graph=True)` | [`grad`], [`grad_with`] |
+//! | `x.grad`, `x.grad = None` | [`Var::grad`], [`Var::zero_grad`] |
+//! | `with torch.no_grad():` | `let _g = no_grad();` ([`no_grad`]) |
+//! | `x.detach()` | [`Var::detach`] (copies the value) |
+//! | `torch.autograd.gradcheck` | [`gradcheck`] (returns a report) |
+//! | `F.linear`, `F.cross_entropy`, `F.nll_loss`, `F.mse_loss`, `F.binary_cross_entropy` | [`Var::linear`], [`Var::cross_entropy`], [`Var::nll_loss`], [`Var::mse_loss`], [`Var::binary_cross_entropy`] |
+
+mod engine;
+mod error;
+mod gradcheck;
+mod ops;
+mod var;
+
+pub use engine::{grad, grad_with, BackwardOptions};
+pub use error::{AutogradError, Result};
+pub use gradcheck::{gradcheck, GradCheckReport, InputCheck};
+pub use ops::Reduction;
+pub use tensor::{Element, Tensor};
+pub use var::{
+    is_grad_enabled, live_nodes, no_grad, set_grad_enabled, BackwardCtx, BackwardFn, GradModeGuard,
+    Var,
+};

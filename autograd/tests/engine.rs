@@ -1,0 +1,242 @@
+//! The engine's contract: accumulation, zero_grad, no_grad, detach, freeing, errors, deep graphs
+//! and the absence of reference cycles.
+
+mod common;
+
+use autograd::{grad, live_nodes, no_grad, AutogradError, BackwardOptions, Reduction, Var};
+use common::t;
+use tensor::Tensor;
+
+#[test]
+fn gradients_accumulate_across_backward_calls_until_zero_grad() {
+    let x = Var::parameter(t(&[2], &[1.0, 2.0]));
+    for _ in 0..3 {
+        x.mul(&x).unwrap().sum_all().backward().unwrap();
+    }
+    assert_eq!(x.grad().unwrap().to_vec(), vec![6.0, 12.0]);
+    x.zero_grad();
+    assert!(x.grad().is_none());
+    x.mul_scalar(5.0).sum_all().backward().unwrap();
+    assert_eq!(x.grad().unwrap().to_vec(), vec![5.0, 5.0]);
+}
+
+#[test]
+fn a_value_used_twice_gets_both_contributions() {
+    // y = x·x + x: dy/dx = 2x + 1
+    let x = Var::parameter(Tensor::scalar(3.0f64));
+    let y = &(&x * &x) + &x;
+    y.backward().unwrap();
+    assert_eq!(x.grad().unwrap().item().unwrap(), 7.0);
+}
+
+#[test]
+fn no_grad_records_nothing_and_restores_the_mode() {
+    let w = Var::parameter(t(&[2], &[1.0, 2.0]));
+    {
+        let _g = no_grad();
+        let y = w.mul_scalar(2.0);
+        assert!(!y.requires_grad() && y.is_leaf());
+        assert!(matches!(y.sum_all().backward(), Ok(())));
+        assert!(w.grad().is_none());
+    }
+    assert!(autograd::is_grad_enabled());
+    assert!(w.mul_scalar(2.0).requires_grad());
+}
+
+#[test]
+fn detach_cuts_the_graph() {
+    let x = Var::parameter(t(&[2], &[1.0, 2.0]));
+    let y = x.mul_scalar(3.0);
+    let d = y.detach();
+    assert!(d.is_leaf() && !d.requires_grad());
+    let z = d.mul(&x).unwrap().sum_all();
+    z.backward().unwrap();
+    assert_eq!(x.grad().unwrap().to_vec(), vec![3.0, 6.0]); // only through the second factor
+}
+
+#[test]
+fn requires_grad_is_settable_on_leaves_only() {
+    let x = Var::constant(t(&[1], &[1.0]));
+    x.set_requires_grad(true).unwrap();
+    let y = x.mul_scalar(2.0);
+    assert!(y.requires_grad());
+    let err = y.set_requires_grad(false).unwrap_err();
+    assert!(matches!(err, AutogradError::NotLeaf { op: "mul_scalar" }));
+}
+
+#[test]
+fn constants_get_no_gradient() {
+    let x = Var::parameter(t(&[2], &[1.0, 2.0]));
+    let c = Var::constant(t(&[2], &[5.0, 7.0]));
+    x.mul(&c).unwrap().sum_all().backward().unwrap();
+    assert!(c.grad().is_none());
+    assert_eq!(x.grad().unwrap().to_vec(), vec![5.0, 7.0]);
+}
+
+#[test]
+fn backward_needs_a_scalar_or_a_gradient_of_the_right_shape() {
+    let x = Var::parameter(t(&[2, 2], &[1.0, 2.0, 3.0, 4.0]));
+    let y = x.mul_scalar(2.0);
+    let err = y.backward().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "backward: expected a scalar output (one element) when no gradient is given, found shape [2, 2]; use backward_with(grad)"
+    );
+    let err = y.backward_with(Tensor::ones(&[4])).unwrap_err();
+    assert!(matches!(err, AutogradError::GradShape { .. }), "{err}");
+    y.backward_with(t(&[2, 2], &[1.0, 0.0, 0.0, 1.0])).unwrap();
+    assert_eq!(x.grad().unwrap().to_vec(), vec![2.0, 0.0, 0.0, 2.0]);
+}
+
+#[test]
+fn a_second_backward_through_a_freed_graph_is_an_error() {
+    let x = Var::parameter(t(&[2], &[1.0, 2.0]));
+    let y = x.exp().sum_all();
+    y.backward().unwrap();
+    let err = y.backward().unwrap_err();
+    assert!(
+        matches!(err, AutogradError::GraphFreed { op: "sum" }),
+        "{err}"
+    );
+}
+
+#[test]
+fn retain_graph_allows_a_second_backward() {
+    let x = Var::parameter(t(&[2], &[1.0, 2.0]));
+    let y = x.mul(&x).unwrap().sum_all();
+    let keep = BackwardOptions {
+        retain_graph: true,
+        ..Default::default()
+    };
+    y.backward_opts(None, keep).unwrap();
+    y.backward_opts(None, keep).unwrap();
+    assert_eq!(x.grad().unwrap().to_vec(), vec![4.0, 8.0]);
+}
+
+#[test]
+fn check_finite_names_the_op_that_produced_a_non_finite_gradient() {
+    let x = Var::parameter(t(&[2], &[0.0, 1.0]));
+    let y = x.sqrt().sum_all(); // d sqrt(x)/dx = 1 / (2 sqrt x): infinite at 0
+    let err = y
+        .backward_opts(
+            None,
+            BackwardOptions {
+                check_finite: true,
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AutogradError::NonFiniteGradient {
+                op: "sqrt",
+                input: 0,
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn grad_returns_gradients_without_touching_leaves() {
+    let x = Var::parameter(t(&[2], &[1.0, 2.0]));
+    let unused = Var::parameter(t(&[3], &[1.0, 1.0, 1.0]));
+    let h = x.mul_scalar(3.0);
+    let y = h.mul(&h).unwrap().sum_all();
+    let g = grad(&y, &[&x, &h, &unused], false).unwrap();
+    assert_eq!(g[0].to_tensor().to_vec(), vec![18.0, 36.0]);
+    assert_eq!(g[1].to_tensor().to_vec(), vec![6.0, 12.0]); // an intermediate value
+    assert_eq!(g[2].to_tensor().to_vec(), vec![0.0, 0.0, 0.0]);
+    assert!(x.grad().is_none());
+}
+
+#[test]
+fn a_chain_of_100_000_ops_backpropagates_and_drops_without_recursion() {
+    let x = Var::parameter(Tensor::scalar(1.0f64));
+    let mut y = x.clone();
+    for _ in 0..100_000 {
+        y = y.mul_scalar(1.0).add_scalar(0.0);
+    }
+    y.backward().unwrap();
+    assert_eq!(x.grad().unwrap().item().unwrap(), 1.0);
+    // And the same graph dropped unfreed (no backward) must not recurse either.
+    let before = live_nodes();
+    let mut z = x.clone();
+    for _ in 0..200_000 {
+        z = z.add_scalar(1.0);
+    }
+    assert_eq!(live_nodes(), before + 200_000);
+    drop(z);
+    assert_eq!(live_nodes(), before);
+}
+
+/// One SGD step of a small MLP; returns the loss.
+fn mlp_step(params: &[Var<f64>], x: &Var<f64>, targets: &[usize], opts: BackwardOptions) -> f64 {
+    let h = x.linear(&params[0], Some(&params[1])).unwrap().tanh();
+    let loss = h
+        .linear(&params[2], Some(&params[3]))
+        .unwrap()
+        .cross_entropy(targets, Reduction::Mean)
+        .unwrap();
+    loss.backward_opts(None, opts).unwrap();
+    let _g = no_grad();
+    for p in params {
+        let g = p.grad().unwrap();
+        p.value_mut().scaled_add(-0.1, &g).unwrap();
+        p.zero_grad();
+    }
+    loss.item().unwrap()
+}
+
+fn small_mlp() -> (Vec<Var<f64>>, Var<f64>, Vec<usize>) {
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(7);
+    let params = vec![
+        Var::parameter(Tensor::rand_uniform(&[8, 4], -0.5, 0.5, &mut rng)),
+        Var::parameter(Tensor::zeros(&[8])),
+        Var::parameter(Tensor::rand_uniform(&[3, 8], -0.5, 0.5, &mut rng)),
+        Var::parameter(Tensor::zeros(&[3])),
+    ];
+    let x = Var::constant(Tensor::rand_normal(&[16, 4], 0.0, 1.0, &mut rng));
+    let targets = (0..16).map(|i| i % 3).collect();
+    (params, x, targets)
+}
+
+#[test]
+fn after_a_training_step_only_the_parameters_stay_alive() {
+    let before = live_nodes();
+    let (params, x, targets) = small_mlp();
+    let first = mlp_step(&params, &x, &targets, BackwardOptions::default());
+    let mut last = first;
+    for _ in 0..50 {
+        last = mlp_step(&params, &x, &targets, BackwardOptions::default());
+    }
+    assert!(last < first, "training lowers the loss ({first} -> {last})");
+    drop(x);
+    assert_eq!(live_nodes(), before + params.len());
+    // Retaining the graph keeps nothing alive once the loss is dropped, either.
+    let (params2, x2, targets2) = small_mlp();
+    let keep = BackwardOptions {
+        retain_graph: true,
+        create_graph: true,
+        ..Default::default()
+    };
+    mlp_step(&params2, &x2, &targets2, keep);
+    drop(x2);
+    assert_eq!(live_nodes(), before + params.len() + params2.len());
+}
+
+#[test]
+fn create_graph_leaves_no_cycles() {
+    let before = live_nodes();
+    let x = Var::parameter(t(&[3], &[0.5, -1.0, 2.0]));
+    {
+        let y = x.sigmoid().mul(&x.tanh()).unwrap().sum_all();
+        let g = grad(&y, &[&x], true).unwrap().remove(0);
+        let penalty = g.mul(&g).unwrap().sum_all();
+        penalty.backward().unwrap();
+        assert!(x.grad().is_some());
+    }
+    assert_eq!(live_nodes(), before + 1);
+}
