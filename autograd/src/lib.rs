@@ -61,7 +61,7 @@ pub use engine::{grad, grad_with, BackwardOptions};
 pub use error::{AutogradError, Result};
 pub use gradcheck::{gradcheck, GradCheckReport, InputCheck};
 pub use ops::Reduction;
-pub use tensor::{Element, Tensor};
+pub use tensor::{Element, Tensor, TensorError};
 pub use var::{
     is_grad_enabled, live_nodes, no_grad, set_grad_enabled, BackwardCtx, BackwardFn, GradModeGuard,
     Var,

@@ -1,0 +1,52 @@
+//! # nn
+//!
+//! Layers and losses over `autograd`, named and laid out as in `torch.nn`: a [`Module`] trait
+//! with named parameters, [`Linear`] (weight `[out, in]`, PyTorch's default initialisation or
+//! Xavier/Kaiming via [`Init`]), the activations [`Sigmoid`], [`Tanh`], [`ReLU`], [`Softmax`],
+//! [`LogSoftmax`], the container [`Sequential`], and the losses [`NLLLoss`],
+//! [`CrossEntropyLoss`], [`MSELoss`], [`BCELoss`].
+//!
+//! ## Quick start: an MLP and one gradient step
+//! ```
+//! use nn::{Linear, LogSoftmax, Module, NLLLoss, Sequential, Sigmoid};
+//! use autograd::{no_grad, Tensor, Var};
+//! use rand::{rngs::StdRng, SeedableRng};
+//!
+//! let mut rng = StdRng::seed_from_u64(0);
+//! let model = Sequential::new()
+//!     .add(Linear::<f32>::new(784, 128, &mut rng)?)
+//!     .add(Sigmoid)
+//!     .add(Linear::new(128, 10, &mut rng)?)
+//!     .add(LogSoftmax::new(1));
+//! let names: Vec<String> = model.named_parameters().into_iter().map(|(n, _)| n).collect();
+//! assert_eq!(names, ["0.weight", "0.bias", "2.weight", "2.bias"]);
+//!
+//! let x = Var::constant(Tensor::rand_uniform(&[32, 784], 0.0, 1.0, &mut rng));
+//! let labels: Vec<usize> = (0..32).map(|i| i % 10).collect();
+//! let loss = NLLLoss::default().forward(&model.forward(&x)?, &labels)?;
+//! loss.backward()?;
+//! let _g = no_grad();
+//! for p in model.parameters() {
+//!     let g = p.grad().expect("every parameter got a gradient");
+//!     p.value_mut().scaled_add(-0.1, &g)?;
+//! }
+//! model.zero_grad();
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod activation;
+mod error;
+mod init;
+mod linear;
+mod loss;
+mod module;
+mod sequential;
+
+pub use activation::{LogSoftmax, ReLU, Sigmoid, Softmax, Tanh};
+pub use autograd::Reduction;
+pub use error::{NnError, Result};
+pub use init::Init;
+pub use linear::Linear;
+pub use loss::{BCELoss, CrossEntropyLoss, MSELoss, NLLLoss};
+pub use module::Module;
+pub use sequential::Sequential;

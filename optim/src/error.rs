@@ -1,0 +1,58 @@
+//! The one error type of the `optim` crate.
+
+use std::fmt;
+
+/// What went wrong configuring or running an optimizer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OptimError {
+    /// A hyper-parameter out of its valid range; names it, the range and the value found.
+    Hyperparameter {
+        /// The hyper-parameter's name.
+        name: &'static str,
+        /// The valid range, in words.
+        expected: &'static str,
+        /// The value given.
+        found: f64,
+    },
+    /// A gradient or state whose shape does not match its parameter's.
+    Shape {
+        /// What was being matched.
+        what: String,
+        /// The parameter's shape.
+        expected: Vec<usize>,
+        /// The shape found.
+        found: Vec<usize>,
+    },
+    /// Any other invalid argument; says what was expected and found.
+    Invalid {
+        /// What was expected and what was found.
+        message: String,
+    },
+}
+
+impl fmt::Display for OptimError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OptimError::Hyperparameter {
+                name,
+                expected,
+                found,
+            } => {
+                write!(f, "SGD: {name} must be {expected}, found {found}")
+            }
+            OptimError::Shape {
+                what,
+                expected,
+                found,
+            } => {
+                write!(f, "{what}: expected shape {expected:?}, found {found:?}")
+            }
+            OptimError::Invalid { message } => write!(f, "{message}"),
+        }
+    }
+}
+
+impl std::error::Error for OptimError {}
+
+/// `Result` with [`OptimError`].
+pub type Result<T, E = OptimError> = std::result::Result<T, E>;

@@ -1,0 +1,188 @@
+//! SGD's rules, validation and state; the comparison with PyTorch is in `pytorch_reference.rs`.
+
+use autograd::{Tensor, Var};
+use optim::{
+    CosineAnnealingLR, ExponentialLR, LrSchedule, OptimError, Optimizer, SgdConfig, StepLR, SGD,
+};
+
+fn param(v: &[f64]) -> Var<f64> {
+    Var::parameter(Tensor::from_vec(&[v.len()], v.to_vec()).unwrap())
+}
+
+fn set_grad(p: &Var<f64>, g: &[f64]) {
+    *p.grad_mut() = Some(Tensor::from_vec(&[g.len()], g.to_vec()).unwrap());
+}
+
+#[test]
+fn plain_sgd_steps_against_the_gradient() {
+    let p = param(&[1.0, 2.0]);
+    let mut opt = SGD::new(
+        vec![p.clone()],
+        SgdConfig {
+            lr: 0.5,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    set_grad(&p, &[2.0, -4.0]);
+    opt.step().unwrap();
+    assert_eq!(p.to_tensor().to_vec(), vec![0.0, 4.0]);
+}
+
+#[test]
+fn momentum_by_hand() {
+    // b1 = g1; p1 = p0 - lr b1; b2 = μ b1 + (1-τ) g2; p2 = p1 - lr b2
+    let p = param(&[0.0]);
+    let cfg = SgdConfig {
+        lr: 0.1,
+        momentum: 0.9,
+        dampening: 0.5,
+        ..Default::default()
+    };
+    let mut opt = SGD::new(vec![p.clone()], cfg).unwrap();
+    set_grad(&p, &[1.0]);
+    opt.step().unwrap();
+    set_grad(&p, &[2.0]);
+    opt.step().unwrap();
+    let b2 = 0.9 * 1.0 + 0.5 * 2.0;
+    let expected = -0.1 * 1.0 - 0.1 * b2;
+    assert!((p.item().unwrap() - expected).abs() < 1e-15);
+    assert_eq!(
+        opt.momentum_buffers()[0].as_ref().unwrap().to_vec(),
+        vec![b2]
+    );
+}
+
+#[test]
+fn parameters_without_gradients_are_left_alone() {
+    let (a, b) = (param(&[1.0]), param(&[5.0]));
+    let mut opt = SGD::new(
+        vec![a.clone(), b.clone()],
+        SgdConfig {
+            lr: 1.0,
+            momentum: 0.5,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    set_grad(&a, &[1.0]);
+    opt.step().unwrap();
+    assert_eq!((a.item().unwrap(), b.item().unwrap()), (0.0, 5.0));
+    assert!(opt.momentum_buffers()[1].is_none());
+}
+
+#[test]
+fn the_update_is_in_place() {
+    let p = param(&[1.0, 2.0, 3.0]);
+    let before = p.value().as_slice().unwrap().as_ptr();
+    let mut opt = SGD::new(
+        vec![p.clone()],
+        SgdConfig {
+            lr: 0.1,
+            momentum: 0.9,
+            nesterov: true,
+            weight_decay: 0.1,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    for _ in 0..3 {
+        set_grad(&p, &[1.0, 1.0, 1.0]);
+        opt.step().unwrap();
+    }
+    assert_eq!(
+        p.value().as_slice().unwrap().as_ptr(),
+        before,
+        "the parameter's array was replaced"
+    );
+}
+
+#[test]
+fn bad_hyperparameters_are_errors_naming_the_value() {
+    let p = || vec![param(&[1.0])];
+    let err = |cfg| SGD::<f64>::new(p(), cfg).err().unwrap().to_string();
+    assert_eq!(
+        err(SgdConfig {
+            lr: f64::NAN,
+            ..Default::default()
+        }),
+        "SGD: lr must be finite and >= 0, found NaN"
+    );
+    assert_eq!(
+        err(SgdConfig {
+            lr: -0.1,
+            ..Default::default()
+        }),
+        "SGD: lr must be finite and >= 0, found -0.1"
+    );
+    assert_eq!(
+        err(SgdConfig {
+            momentum: -1.0,
+            ..Default::default()
+        }),
+        "SGD: momentum must be finite and >= 0, found -1"
+    );
+    assert_eq!(
+        err(SgdConfig {
+            dampening: 1.5,
+            ..Default::default()
+        }),
+        "SGD: dampening must be in [0, 1], found 1.5"
+    );
+    assert!(err(SgdConfig {
+        nesterov: true,
+        ..Default::default()
+    })
+    .contains("Nesterov momentum requires momentum > 0"));
+    let mut opt = SGD::new(p(), SgdConfig::default()).unwrap();
+    assert!(matches!(
+        opt.set_lr(f64::INFINITY),
+        Err(OptimError::Hyperparameter { name: "lr", .. })
+    ));
+    assert_eq!(opt.lr(), 0.01);
+}
+
+#[test]
+fn momentum_state_round_trips_and_is_checked() {
+    let p = param(&[1.0, 2.0]);
+    let mut opt = SGD::new(
+        vec![p.clone()],
+        SgdConfig {
+            lr: 0.1,
+            momentum: 0.9,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    set_grad(&p, &[1.0, 1.0]);
+    opt.step().unwrap();
+    let state = opt.momentum_buffers().to_vec();
+    let mut other = SGD::new(vec![param(&[1.0, 2.0])], opt.config()).unwrap();
+    other.load_momentum_buffers(state).unwrap();
+    assert_eq!(other.momentum_buffers(), opt.momentum_buffers());
+    let err = other
+        .load_momentum_buffers(vec![Some(Tensor::zeros(&[3]))])
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "SGD state: momentum buffer 0: expected shape [2], found [3]"
+    );
+}
+
+#[test]
+fn schedules_follow_their_formulas() {
+    let step = StepLR {
+        step_size: 3,
+        gamma: 0.5,
+    };
+    let lrs: Vec<f64> = (0..7).map(|e| step.lr(0.1, e)).collect();
+    assert_eq!(lrs, vec![0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.025]);
+    let cos = CosineAnnealingLR {
+        t_max: 10,
+        eta_min: 0.001,
+    };
+    assert_eq!(cos.lr(0.1, 0), 0.1);
+    assert!((cos.lr(0.1, 5) - (0.001 + 0.099 / 2.0)).abs() < 1e-15);
+    assert!((cos.lr(0.1, 10) - 0.001).abs() < 1e-15);
+    assert!((ExponentialLR { gamma: 0.9 }.lr(0.1, 2) - 0.081).abs() < 1e-15);
+}
