@@ -1,0 +1,101 @@
+//! Lab: the linear softmax classifier o = softmax(W x + b) on MNIST, trained by SGD on the
+//! negative log-likelihood. `--manual` writes forward and backward by hand with the `tensor`
+//! crate alone; without it the same model runs through `autograd`, `nn` and `optim`.
+
+use clap::Parser;
+use datasets::Mnist;
+use labs::common::{check_lr, out_dir, result_line, run_main};
+use labs::mnist::{plot_learning_curves, train_linear_autograd, train_linear_manual, TrainConfig};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Train a linear softmax classifier on MNIST.
+#[derive(Parser, Debug)]
+#[command(version)]
+struct Args {
+    /// Passes over the 60,000 training images.
+    #[arg(long, default_value_t = 10)]
+    epochs: usize,
+    /// Images per SGD step.
+    #[arg(long, default_value_t = 64)]
+    batch_size: usize,
+    /// Base learning rate (annealed by a cosine to lr/100 unless --constant-lr).
+    #[arg(long, default_value_t = 1.0)]
+    lr: f64,
+    /// Keep the learning rate constant.
+    #[arg(long)]
+    constant_lr: bool,
+    /// Seed of the initial weights and the shuffles.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Folder with the four MNIST files (else $MNIST_DIR, else the cache data/mnist, fetched if empty).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Where figures go [default: out/mnist-linear].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Use the tensor crate alone, with the gradient written by hand.
+    #[arg(long)]
+    manual: bool,
+}
+
+fn main() -> ExitCode {
+    run_main(|| {
+        let args = Args::parse();
+        let lab = "mnist-linear";
+        if args.epochs == 0 || args.batch_size == 0 {
+            return Err("--epochs and --batch-size must be at least 1".into());
+        }
+        let cfg = TrainConfig {
+            epochs: args.epochs,
+            batch_size: args.batch_size,
+            lr: check_lr(args.lr)?,
+            anneal: !args.constant_lr,
+            seed: args.seed,
+            verbose: true,
+        };
+        let out = out_dir(args.out.as_deref(), lab)?;
+        let mnist = Mnist::load_verbose(args.data_dir.as_deref())?;
+        let mode = if args.manual {
+            "manual (tensor only)"
+        } else {
+            "autograd + nn + optim"
+        };
+        println!(
+            "{lab}: softmax(W x + b), 784 -> 10, {mode}; {} epochs, batch {}, lr {} ({}), seed {}",
+            cfg.epochs,
+            cfg.batch_size,
+            cfg.lr,
+            if cfg.anneal {
+                "cosine-annealed"
+            } else {
+                "constant"
+            },
+            cfg.seed
+        );
+        let run = if args.manual {
+            train_linear_manual(&mnist.train, &mnist.test, &cfg)?.1
+        } else {
+            train_linear_autograd(&mnist.train, &mnist.test, &cfg)?.1
+        };
+        let curves = out.join("learning_curves.png");
+        plot_learning_curves(&curves, "mnist-linear", &run.stats)?;
+        println!("figure: {}", curves.display());
+        println!(
+            "{}",
+            result_line(
+                lab,
+                &[
+                    (
+                        "mode",
+                        if args.manual { "manual" } else { "autograd" }.into()
+                    ),
+                    ("epochs", cfg.epochs.to_string()),
+                    ("test_accuracy", format!("{:.4}", run.final_accuracy())),
+                    ("train_seconds", format!("{:.2}", run.train_seconds)),
+                ]
+            )
+        );
+        Ok(())
+    })
+}

@@ -1,0 +1,637 @@
+//! Training and evaluation for the two MNIST labs: the linear softmax classifier (by hand with
+//! `tensor` alone, or through `autograd` and `nn`) and the multilayer perceptron.
+
+use crate::common::{EpochProgress, LabError, Table};
+use crate::plot;
+use autograd::{no_grad, Reduction, Tensor, Var};
+use datasets::{BatchSampler, Split};
+use nn::{Init, Linear, LogSoftmax, Module, NLLLoss, ReLU, Sequential, Sigmoid, Tanh};
+use optim::{CosineAnnealingLR, LrSchedule, Optimizer, SgdConfig, SGD};
+use rand::{rngs::StdRng, SeedableRng};
+use std::path::Path;
+use std::time::Instant;
+
+/// How a run trains: the options the labs share.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainConfig {
+    /// Passes over the training set.
+    pub epochs: usize,
+    /// Samples per step.
+    pub batch_size: usize,
+    /// The base learning rate; annealed by a cosine over the run down to `lr / 100` when
+    /// `anneal` is set.
+    pub lr: f64,
+    /// Cosine annealing of the learning rate over the epochs.
+    pub anneal: bool,
+    /// Seeds the initial weights and the per-epoch shuffles.
+    pub seed: u64,
+    /// Print a progress bar and a row per epoch.
+    pub verbose: bool,
+}
+
+/// What one epoch gave.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EpochStats {
+    /// 1-based epoch number.
+    pub epoch: usize,
+    /// Mean training loss over the epoch's batches.
+    pub train_loss: f64,
+    /// Accuracy on the test set after the epoch.
+    pub test_accuracy: f64,
+    /// The learning rate used in the epoch.
+    pub lr: f64,
+    /// Seconds spent training in the epoch (evaluation excluded).
+    pub seconds: f64,
+}
+
+impl TrainConfig {
+    /// The learning rate of epoch `epoch` (0-based).
+    pub fn lr_at(&self, epoch: usize) -> f64 {
+        if self.anneal {
+            CosineAnnealingLR {
+                t_max: self.epochs,
+                eta_min: self.lr / 100.0,
+            }
+            .lr(self.lr, epoch)
+        } else {
+            self.lr
+        }
+    }
+}
+
+/// The shared loop: for each epoch, set the rate, run `step` on every shuffled batch (it
+/// returns the batch's loss), then `evaluate` the test accuracy. Prints progress and a table
+/// row per epoch when verbose. Stops with an error at the first non-finite loss.
+pub fn train_loop(
+    train: &Split,
+    cfg: &TrainConfig,
+    mut step: impl FnMut(&Tensor<f32>, &[usize], f64) -> Result<f64, LabError>,
+    mut evaluate: impl FnMut() -> Result<f64, LabError>,
+) -> Result<Vec<EpochStats>, LabError> {
+    let sampler = BatchSampler::new(train.len(), cfg.batch_size, true, cfg.seed, false)?;
+    let table = cfg
+        .verbose
+        .then(|| Table::new(&["epoch", "lr", "train loss", "test acc", "seconds"]));
+    let mut stats = Vec::with_capacity(cfg.epochs);
+    let mut global_step = 0usize;
+    for epoch in 0..cfg.epochs {
+        let lr = cfg.lr_at(epoch);
+        let mut progress = cfg
+            .verbose
+            .then(|| EpochProgress::new(epoch + 1, cfg.epochs, sampler.num_batches()));
+        let start = Instant::now();
+        let (mut loss_sum, mut batches) = (0.0, 0usize);
+        for batch in sampler.epoch(epoch as u64) {
+            let (x, y) = train.batch(&batch)?;
+            let loss = step(&x, &y, lr)?;
+            global_step += 1;
+            if !loss.is_finite() {
+                return Err(format!(
+                    "training diverged: the loss became {loss} at step {global_step} (epoch {}); try a smaller --lr (now {lr})",
+                    epoch + 1
+                )
+                .into());
+            }
+            loss_sum += loss;
+            batches += 1;
+            if let Some(p) = progress.as_mut() {
+                p.step(batch.len(), loss_sum / batches as f64);
+            }
+        }
+        let seconds = progress
+            .map(|p| p.finish())
+            .unwrap_or_else(|| start.elapsed().as_secs_f64());
+        let test_accuracy = evaluate()?;
+        let s = EpochStats {
+            epoch: epoch + 1,
+            train_loss: loss_sum / batches.max(1) as f64,
+            test_accuracy,
+            lr,
+            seconds,
+        };
+        if let Some(t) = &table {
+            t.print_row(&[
+                format!("{}", s.epoch),
+                format!("{:.4}", s.lr),
+                format!("{:.4}", s.train_loss),
+                format!("{:.4}", s.test_accuracy),
+                format!("{:.2}", s.seconds),
+            ]);
+        }
+        stats.push(s);
+    }
+    Ok(stats)
+}
+
+/// The fraction of rows whose largest score is at the label.
+pub fn accuracy(scores: &Tensor<f32>, labels: &[u8]) -> Result<f64, LabError> {
+    let pred = scores.argmax_rows()?;
+    let right = pred
+        .iter()
+        .zip(labels)
+        .filter(|(p, &l)| **p == l as usize)
+        .count();
+    Ok(right as f64 / labels.len().max(1) as f64)
+}
+
+/// Scores of every row of `split`, computed in chunks of 1,000 rows by `f`.
+pub fn scores_in_chunks(
+    split: &Split,
+    mut f: impl FnMut(&Tensor<f32>) -> Result<Tensor<f32>, LabError>,
+) -> Result<Tensor<f32>, LabError> {
+    let mut parts = Vec::new();
+    let n = split.len();
+    for start in (0..n).step_by(1000) {
+        let rows = split.images.slice_rows(start..(start + 1000).min(n))?;
+        parts.push(f(&rows)?);
+    }
+    let refs: Vec<&Tensor<f32>> = parts.iter().collect();
+    Ok(Tensor::concat(&refs, 0)?)
+}
+
+/// The linear classifier `softmax(x Wᵀ + b)` trained with the `tensor` crate alone: the
+/// forward pass, the gradient of the mean negative log-likelihood and the SGD update written
+/// out by hand.
+///
+/// With logits `z = x Wᵀ + b`, probabilities `p = softmax(z)` and one-hot labels `Y`, the
+/// loss `L = -(1/n) Σᵢ log p[i, yᵢ]` has `∂L/∂z = (p - Y) / n`, so `∂L/∂W = (∂L/∂z)ᵀ x` and
+/// `∂L/∂b = Σᵢ ∂L/∂z[i]`.
+pub struct ManualLinear {
+    /// The weight, `[classes, features]` (PyTorch's `nn.Linear` layout).
+    pub w: Tensor<f32>,
+    /// The bias, `[classes]`.
+    pub b: Tensor<f32>,
+}
+
+impl ManualLinear {
+    /// PyTorch's `nn.Linear` initialisation, drawn in the same order as [`nn::Linear::new`]
+    /// (weight, then bias), so the same seed gives the same starting weights as the
+    /// `autograd` version.
+    pub fn new(features: usize, classes: usize, seed: u64) -> Self {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let bound = 1.0 / (features as f64).sqrt();
+        let (lo, hi) = (-bound as f32, bound as f32);
+        let w = Tensor::rand_uniform(&[classes, features], lo, hi, &mut rng);
+        let b = Tensor::rand_uniform(&[classes], lo, hi, &mut rng);
+        ManualLinear { w, b }
+    }
+
+    /// The logits `x Wᵀ + b`.
+    pub fn logits(&self, x: &Tensor<f32>) -> Result<Tensor<f32>, LabError> {
+        let mut z = x.matmul_t(false, &self.w, true)?;
+        z.add_assign(&self.b)?;
+        Ok(z)
+    }
+
+    /// One SGD step on a batch; returns the batch's mean loss (before the update).
+    pub fn step(&mut self, x: &Tensor<f32>, y: &[usize], lr: f32) -> Result<f64, LabError> {
+        let n = y.len();
+        let logp = self.logits(x)?.log_softmax(1)?;
+        let mut d = logp.exp(); // p
+        let mut loss = 0.0f64;
+        {
+            let mut dv = d.view_mut();
+            for (i, &c) in y.iter().enumerate() {
+                loss -= f64::from(logp.array()[[i, c]]);
+                dv[[i, c]] -= 1.0;
+            }
+        }
+        d.scale_inplace(1.0 / n as f32); // ∂L/∂z
+        self.w.addmm_t(-lr, &d, true, x, false)?; // W -= lr (∂L/∂z)ᵀ x
+        self.b.scaled_add(-lr, &d.sum_axis(0, false)?)?;
+        Ok(loss / n as f64)
+    }
+}
+
+/// The result of a training run.
+pub struct Run {
+    /// One entry per epoch.
+    pub stats: Vec<EpochStats>,
+    /// Seconds spent in training steps (evaluation excluded).
+    pub train_seconds: f64,
+}
+
+impl Run {
+    fn from_stats(stats: Vec<EpochStats>) -> Self {
+        let train_seconds = stats.iter().map(|s| s.seconds).sum();
+        Run {
+            stats,
+            train_seconds,
+        }
+    }
+
+    /// The test accuracy after the last epoch.
+    pub fn final_accuracy(&self) -> f64 {
+        self.stats.last().map_or(0.0, |s| s.test_accuracy)
+    }
+}
+
+/// Trains [`ManualLinear`] (the `tensor`-only path of `mnist-linear --manual`).
+pub fn train_linear_manual(
+    train: &Split,
+    test: &Split,
+    cfg: &TrainConfig,
+) -> Result<(ManualLinear, Run), LabError> {
+    let model = std::cell::RefCell::new(ManualLinear::new(train.image_size(), 10, cfg.seed));
+    let stats = train_loop(
+        train,
+        cfg,
+        |x, y, lr| model.borrow_mut().step(x, y, lr as f32),
+        || {
+            let m = model.borrow();
+            accuracy(&scores_in_chunks(test, |x| m.logits(x))?, &test.labels)
+        },
+    )?;
+    Ok((model.into_inner(), Run::from_stats(stats)))
+}
+
+/// Trains the same classifier as `nn::Linear` + cross-entropy + `optim::SGD` (the default path
+/// of `mnist-linear`).
+pub fn train_linear_autograd(
+    train: &Split,
+    test: &Split,
+    cfg: &TrainConfig,
+) -> Result<(Linear<f32>, Run), LabError> {
+    let mut rng = StdRng::seed_from_u64(cfg.seed);
+    let model = Linear::<f32>::new(train.image_size(), 10, &mut rng)?;
+    let opt = std::cell::RefCell::new(SGD::new(
+        model.parameters(),
+        SgdConfig {
+            lr: cfg.lr,
+            ..Default::default()
+        },
+    )?);
+    let stats = train_loop(
+        train,
+        cfg,
+        |x, y, lr| {
+            let mut opt = opt.borrow_mut();
+            opt.set_lr(lr)?;
+            let logits = model.forward(&Var::constant(x.clone()))?;
+            let loss = logits.cross_entropy(y, Reduction::Mean)?;
+            opt.zero_grad();
+            loss.backward()?;
+            opt.step()?;
+            Ok(f64::from(loss.item()?))
+        },
+        || evaluate_module(&model, test),
+    )?;
+    Ok((model, Run::from_stats(stats)))
+}
+
+/// Test accuracy of a module whose output's largest entry per row is the prediction.
+pub fn evaluate_module(model: &dyn Module<f32>, test: &Split) -> Result<f64, LabError> {
+    accuracy(&module_scores(model, test)?, &test.labels)
+}
+
+/// A module's outputs for every row of `split`, without recording a graph.
+pub fn module_scores(model: &dyn Module<f32>, split: &Split) -> Result<Tensor<f32>, LabError> {
+    let _g = no_grad();
+    scores_in_chunks(split, |x| {
+        Ok(model.forward(&Var::constant(x.clone()))?.to_tensor())
+    })
+}
+
+/// The hidden-layer activation of the MLP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activation {
+    /// The logistic function (the lab path's classic choice).
+    Sigmoid,
+    /// The hyperbolic tangent.
+    Tanh,
+    /// The rectifier.
+    Relu,
+}
+
+impl std::str::FromStr for Activation {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "sigmoid" => Ok(Activation::Sigmoid),
+            "tanh" => Ok(Activation::Tanh),
+            "relu" => Ok(Activation::Relu),
+            _ => Err(format!("expected sigmoid, tanh or relu, found {s:?}")),
+        }
+    }
+}
+
+/// `Linear(784, h₁), act, ..., Linear(hₖ, 10), LogSoftmax`, PyTorch's default initialisation
+/// (Kaiming uniform for ReLU layers).
+pub fn build_mlp(
+    inputs: usize,
+    hidden: &[usize],
+    classes: usize,
+    activation: Activation,
+    seed: u64,
+) -> Result<Sequential<f32>, LabError> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut model = Sequential::new();
+    let mut width = inputs;
+    for &h in hidden {
+        let init = match activation {
+            Activation::Relu => Init::KaimingUniform,
+            _ => Init::PyTorchDefault,
+        };
+        model.push(Box::new(Linear::with_init(width, h, true, init, &mut rng)?));
+        match activation {
+            Activation::Sigmoid => model.push(Box::new(Sigmoid)),
+            Activation::Tanh => model.push(Box::new(Tanh)),
+            Activation::Relu => model.push(Box::new(ReLU)),
+        }
+        width = h;
+    }
+    model.push(Box::new(Linear::new(width, classes, &mut rng)?));
+    model.push(Box::new(LogSoftmax::new(1)));
+    Ok(model)
+}
+
+/// Trains an MLP built by [`build_mlp`] with SGD (momentum `momentum`) on the negative
+/// log-likelihood.
+pub fn train_mlp(
+    model: &Sequential<f32>,
+    train: &Split,
+    test: &Split,
+    cfg: &TrainConfig,
+    momentum: f64,
+) -> Result<Run, LabError> {
+    let opt = std::cell::RefCell::new(SGD::new(
+        model.parameters(),
+        SgdConfig {
+            lr: cfg.lr,
+            momentum,
+            ..Default::default()
+        },
+    )?);
+    let nll = NLLLoss::default();
+    let stats = train_loop(
+        train,
+        cfg,
+        |x, y, lr| {
+            let mut opt = opt.borrow_mut();
+            opt.set_lr(lr)?;
+            let out = model.forward(&Var::constant(x.clone()))?;
+            let loss = nll.forward(&out, y)?;
+            opt.zero_grad();
+            loss.backward()?;
+            opt.step()?;
+            Ok(f64::from(loss.item()?))
+        },
+        || evaluate_module(model, test),
+    )?;
+    Ok(Run::from_stats(stats))
+}
+
+/// Writes the learning curves (train loss; test accuracy) of a run as one PNG.
+pub fn plot_learning_curves(
+    path: &Path,
+    title: &str,
+    stats: &[EpochStats],
+) -> Result<(), LabError> {
+    let loss: Vec<(f64, f64)> = stats
+        .iter()
+        .map(|s| (s.epoch as f64, s.train_loss))
+        .collect();
+    let acc: Vec<(f64, f64)> = stats
+        .iter()
+        .map(|s| (s.epoch as f64, 100.0 * s.test_accuracy))
+        .collect();
+    plot::line_charts(
+        path,
+        &[
+            plot::Panel::new(format!("{title}: training loss"), "epoch", "mean NLL loss")
+                .with_series(plot::Series::new("train loss", loss)),
+            plot::Panel::new(format!("{title}: test accuracy"), "epoch", "accuracy (%)")
+                .with_series(plot::Series::new("test accuracy", acc)),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Which predictions a digit figure shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pick {
+    /// Correct predictions with the highest probability.
+    CorrectMostCertain,
+    /// Correct predictions with the lowest probability.
+    CorrectLeastCertain,
+    /// Wrong predictions with the highest probability for the wrong class.
+    WrongMostCertain,
+    /// Wrong predictions with the lowest probability for the wrong class.
+    WrongLeastCertain,
+}
+
+impl Pick {
+    /// All four, in the order of the figures.
+    pub const ALL: [Pick; 4] = [
+        Pick::CorrectMostCertain,
+        Pick::CorrectLeastCertain,
+        Pick::WrongMostCertain,
+        Pick::WrongLeastCertain,
+    ];
+
+    /// The figure's file stem.
+    pub fn file_stem(self) -> &'static str {
+        match self {
+            Pick::CorrectMostCertain => "correct_most_certain",
+            Pick::CorrectLeastCertain => "correct_least_certain",
+            Pick::WrongMostCertain => "incorrect_most_certain",
+            Pick::WrongLeastCertain => "incorrect_least_certain",
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            Pick::CorrectMostCertain => "Correct predictions the model was most certain of",
+            Pick::CorrectLeastCertain => "Correct predictions the model was least certain of",
+            Pick::WrongMostCertain => "Wrong predictions the model was most certain of",
+            Pick::WrongLeastCertain => "Wrong predictions the model was least certain of",
+        }
+    }
+}
+
+/// For each true class (one row of the grid per class), the `per_class` test digits that
+/// `pick` selects, by the probability of the predicted class. `probs` is `[n, 10]`.
+pub fn pick_digits(
+    probs: &Tensor<f32>,
+    labels: &[u8],
+    pick: Pick,
+    per_class: usize,
+) -> Vec<Vec<usize>> {
+    let pred = probs.argmax_rows().expect("probabilities are [n, classes]");
+    let p = probs.array();
+    (0..10)
+        .map(|class| {
+            let want_correct = matches!(pick, Pick::CorrectMostCertain | Pick::CorrectLeastCertain);
+            let mut idx: Vec<usize> = (0..labels.len())
+                .filter(|&i| labels[i] as usize == class && (pred[i] == class) == want_correct)
+                .collect();
+            let conf = |i: usize| p[[i, pred[i]]];
+            idx.sort_by(|&a, &b| conf(b).total_cmp(&conf(a)).then(a.cmp(&b)));
+            if matches!(pick, Pick::CorrectLeastCertain | Pick::WrongLeastCertain) {
+                idx.reverse();
+            }
+            idx.truncate(per_class);
+            idx
+        })
+        .collect()
+}
+
+/// Writes the four digit figures of a classifier into `dir`; returns their paths.
+pub fn plot_digit_figures(
+    dir: &Path,
+    test: &Split,
+    probs: &Tensor<f32>,
+    per_class: usize,
+) -> Result<Vec<std::path::PathBuf>, LabError> {
+    let pred = probs.argmax_rows()?;
+    let mut paths = Vec::new();
+    for pick in Pick::ALL {
+        let rows = pick_digits(probs, &test.labels, pick, per_class);
+        let mut grid = plot::ImageGrid::new(
+            format!("{} (one row per true class)", pick.title()),
+            test.cols,
+            test.rows,
+            per_class,
+        );
+        for (class, row) in rows.iter().enumerate() {
+            for slot in 0..per_class {
+                match row.get(slot) {
+                    Some(&i) => {
+                        let image = test.images.slice_rows(i..i + 1)?.to_vec();
+                        let caption = format!(
+                            "true {} / pred {}\np={:.3}",
+                            test.labels[i],
+                            pred[i],
+                            probs.array()[[i, pred[i]]]
+                        );
+                        grid.push(&image, caption, pred[i] != class);
+                    }
+                    None => grid.push(
+                        &vec![0.0f32; test.rows * test.cols],
+                        format!("true {class}\n(none)"),
+                        false,
+                    ),
+                }
+            }
+        }
+        let path = dir.join(format!("{}.png", pick.file_stem()));
+        plot::image_grid(&path, &grid)?;
+        paths.push(path);
+    }
+    Ok(paths)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn random_split(n: usize, seed: u64) -> Split {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let images = Tensor::<f32>::rand_uniform(&[n, 16], 0.0, 1.0, &mut rng);
+        // Labels that depend on the pixels, so there is something to learn.
+        let labels = (0..n)
+            .map(|i| {
+                let row = images.slice_rows(i..i + 1).unwrap().to_vec();
+                (row.iter()
+                    .take(10)
+                    .enumerate()
+                    .max_by(|a, b| a.1.total_cmp(b.1))
+                    .unwrap()
+                    .0) as u8
+            })
+            .collect();
+        Split {
+            images,
+            labels,
+            rows: 4,
+            cols: 4,
+        }
+    }
+
+    fn cfg(epochs: usize) -> TrainConfig {
+        TrainConfig {
+            epochs,
+            batch_size: 32,
+            lr: 0.5,
+            anneal: true,
+            seed: 3,
+            verbose: false,
+        }
+    }
+
+    #[test]
+    fn manual_and_autograd_linear_agree_after_one_epoch() {
+        let (train, test) = (random_split(512, 1), random_split(128, 2));
+        let (manual, _) = train_linear_manual(&train, &test, &cfg(1)).unwrap();
+        let (auto, _) = train_linear_autograd(&train, &test, &cfg(1)).unwrap();
+        let dw = manual
+            .w
+            .sub(&auto.weight.to_tensor())
+            .unwrap()
+            .abs()
+            .max_all()
+            .unwrap();
+        let db = manual
+            .b
+            .sub(&auto.bias.as_ref().unwrap().to_tensor())
+            .unwrap()
+            .abs()
+            .max_all()
+            .unwrap();
+        assert!(
+            dw < 1e-4 && db < 1e-4,
+            "weights differ by {dw}, biases by {db}"
+        );
+        // And training moved them: they are not equal merely because nothing happened.
+        let init = ManualLinear::new(16, 10, 3);
+        assert!(manual.w.sub(&init.w).unwrap().abs().max_all().unwrap() > 1e-2);
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_mlp_bit_for_bit() {
+        let (train, test) = (random_split(256, 4), random_split(64, 5));
+        let run = |seed| {
+            let model = build_mlp(16, &[8], 10, Activation::Sigmoid, seed).unwrap();
+            train_mlp(&model, &train, &test, &cfg(2), 0.9).unwrap();
+            model
+                .parameters()
+                .iter()
+                .flat_map(|p| p.to_tensor().to_vec())
+                .collect::<Vec<f32>>()
+        };
+        assert_eq!(run(9), run(9));
+        assert_ne!(run(9), run(10));
+    }
+
+    #[test]
+    fn digit_picks_follow_confidence() {
+        let probs = Tensor::from_vec(
+            &[4, 10],
+            [
+                [0.9f32, 0.1, 0., 0., 0., 0., 0., 0., 0., 0.],
+                [0.6, 0.4, 0., 0., 0., 0., 0., 0., 0., 0.],
+                [0.3, 0.7, 0., 0., 0., 0., 0., 0., 0., 0.],
+                [0.2, 0.8, 0., 0., 0., 0., 0., 0., 0., 0.],
+            ]
+            .concat(),
+        )
+        .unwrap();
+        let labels = [0u8, 0, 0, 1];
+        assert_eq!(
+            pick_digits(&probs, &labels, Pick::CorrectMostCertain, 5)[0],
+            vec![0, 1]
+        );
+        assert_eq!(
+            pick_digits(&probs, &labels, Pick::CorrectLeastCertain, 1)[0],
+            vec![1]
+        );
+        assert_eq!(
+            pick_digits(&probs, &labels, Pick::WrongMostCertain, 5)[0],
+            vec![2]
+        );
+        assert_eq!(
+            pick_digits(&probs, &labels, Pick::CorrectMostCertain, 5)[1],
+            vec![3]
+        );
+    }
+}
