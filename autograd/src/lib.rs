@@ -51,6 +51,8 @@
 //! | `torch.autograd.gradcheck` | [`gradcheck`] (returns a report) |
 //! | `F.linear`, `F.cross_entropy`, `F.nll_loss`, `F.mse_loss`, `F.binary_cross_entropy` | [`Var::linear`], [`Var::cross_entropy`], [`Var::nll_loss`], [`Var::mse_loss`], [`Var::binary_cross_entropy`] |
 
+#![warn(missing_docs)]
+
 mod engine;
 mod error;
 mod gradcheck;

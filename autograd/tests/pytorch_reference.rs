@@ -98,7 +98,8 @@ fn mse_and_binary_cross_entropy() {
 #[test]
 fn two_layer_mlp_gradients() {
     type Act = fn(&Var<f64>) -> Var<f64>;
-    let cases: [(Act, &[f64], [&[f64]; 4]); 3] = [
+    type Case = (Act, &'static [f64], [&'static [f64]; 4]);
+    let cases: [Case; 3] = [
         (
             Var::sigmoid,
             torch::MLP_SIGMOID_LOSS,

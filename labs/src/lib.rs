@@ -11,6 +11,8 @@
 //!   line, and errors as one line on stderr.
 //! - [`mnist`]: training and evaluation of the two MNIST labs.
 
+#![warn(missing_docs)]
+
 pub mod common;
 pub mod mnist;
 pub mod plot;

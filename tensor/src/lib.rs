@@ -41,6 +41,8 @@
 //!
 //! Axes are `isize` and may be negative, counting from the end, as in PyTorch.
 
+#![warn(missing_docs)]
+
 mod element;
 mod elementwise;
 mod error;
