@@ -41,6 +41,7 @@ mod linear;
 mod loss;
 mod module;
 mod sequential;
+pub mod state_dict;
 
 pub use activation::{LogSoftmax, ReLU, Sigmoid, Softmax, Tanh};
 pub use autograd::Reduction;
@@ -50,3 +51,6 @@ pub use linear::Linear;
 pub use loss::{BCELoss, CrossEntropyLoss, MSELoss, NLLLoss};
 pub use module::Module;
 pub use sequential::Sequential;
+pub use state_dict::{
+    load_safetensors, save_safetensors, save_safetensors_with_metadata, Mismatch, SafetensorsFile,
+};
