@@ -5,7 +5,10 @@ use crate::common::{EpochProgress, LabError, Table};
 use crate::plot;
 use autograd::{no_grad, Reduction, Tensor, Var};
 use datasets::{BatchSampler, Split};
-use nn::{Init, Linear, LogSoftmax, Module, NLLLoss, ReLU, Sequential, Sigmoid, Tanh};
+use nn::state_dict::{write_safetensors, Metadata};
+use nn::{
+    Init, Linear, LogSoftmax, Module, NLLLoss, ReLU, SafetensorsFile, Sequential, Sigmoid, Tanh,
+};
 use optim::{CosineAnnealingLR, LrSchedule, Optimizer, SgdConfig, SGD};
 use rand::{rngs::StdRng, SeedableRng};
 use std::path::Path;
@@ -303,6 +306,16 @@ pub enum Activation {
     Relu,
 }
 
+impl std::fmt::Display for Activation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Activation::Sigmoid => "sigmoid",
+            Activation::Tanh => "tanh",
+            Activation::Relu => "relu",
+        })
+    }
+}
+
 impl std::str::FromStr for Activation {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
@@ -379,6 +392,241 @@ pub fn train_mlp(
         || evaluate_module(model, test),
     )?;
     Ok(Run::from_stats(stats))
+}
+
+/// What a saved MNIST model is, written into its safetensors metadata so that a reader (the
+/// `mnist-predict` binary, `scripts/check_safetensors.py`) can rebuild it from the file alone.
+///
+/// Metadata keys: `architecture` (`linear` or `mlp`), `inputs`, `classes`, and for the MLP
+/// `hidden` (comma-separated widths) and `activation` (`sigmoid`, `tanh`, `relu`); `output` says
+/// what the model returns (`logits` for the linear model, `log_softmax` for the MLP).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Architecture {
+    /// `Linear(inputs, classes)`, parameters `weight`, `bias`; it returns logits.
+    Linear {
+        /// Input features (784 for MNIST).
+        inputs: usize,
+        /// Classes (10).
+        classes: usize,
+    },
+    /// [`build_mlp`]'s `Sequential`, parameters `0.weight`, `0.bias`, `2.weight`, ...; it returns
+    /// log-probabilities.
+    Mlp {
+        /// Input features.
+        inputs: usize,
+        /// Hidden layer widths.
+        hidden: Vec<usize>,
+        /// The hidden activation.
+        activation: Activation,
+        /// Classes.
+        classes: usize,
+    },
+}
+
+impl Architecture {
+    /// The metadata that describes it.
+    pub fn to_metadata(&self) -> Metadata {
+        let mut m = Metadata::new();
+        // safetensors.torch and the Hugging Face loaders read `format` to know the layout.
+        m.insert("format".into(), "pt".into());
+        match self {
+            Architecture::Linear { inputs, classes } => {
+                m.insert("architecture".into(), "linear".into());
+                m.insert("inputs".into(), inputs.to_string());
+                m.insert("classes".into(), classes.to_string());
+                m.insert("output".into(), "logits".into());
+            }
+            Architecture::Mlp {
+                inputs,
+                hidden,
+                activation,
+                classes,
+            } => {
+                m.insert("architecture".into(), "mlp".into());
+                m.insert("inputs".into(), inputs.to_string());
+                let hidden: Vec<String> = hidden.iter().map(usize::to_string).collect();
+                m.insert("hidden".into(), hidden.join(","));
+                m.insert("activation".into(), activation.to_string());
+                m.insert("classes".into(), classes.to_string());
+                m.insert("output".into(), "log_softmax".into());
+            }
+        }
+        m
+    }
+
+    /// The architecture a file's metadata describes; `None` when the metadata has no
+    /// `architecture` (e.g. a file PyTorch saved). Errors when it has one but it is incomplete
+    /// or not understood.
+    pub fn from_metadata(meta: &Metadata) -> Result<Option<Self>, LabError> {
+        let Some(kind) = meta.get("architecture") else {
+            return Ok(None);
+        };
+        let get = |key: &str| {
+            meta.get(key).ok_or_else(|| {
+                format!("the model's metadata says architecture={kind} but has no `{key}`")
+            })
+        };
+        let number = |key: &str| -> Result<usize, LabError> {
+            let v = get(key)?;
+            v.parse().map_err(|_| {
+                format!("metadata `{key}`: expected a whole number, found {v:?}").into()
+            })
+        };
+        match kind.as_str() {
+            "linear" => Ok(Some(Architecture::Linear {
+                inputs: number("inputs")?,
+                classes: number("classes")?,
+            })),
+            "mlp" => {
+                let hidden = get("hidden")?;
+                let hidden = hidden
+                    .split(',')
+                    .filter(|w| !w.is_empty())
+                    .map(|w| {
+                        w.parse().map_err(|_| {
+                            format!(
+                                "metadata `hidden`: expected widths like 256,128, found {hidden:?}"
+                            )
+                        })
+                    })
+                    .collect::<Result<Vec<usize>, String>>()?;
+                Ok(Some(Architecture::Mlp {
+                    inputs: number("inputs")?,
+                    hidden,
+                    activation: get("activation")?.parse()?,
+                    classes: number("classes")?,
+                }))
+            }
+            other => Err(format!(
+                "metadata `architecture`: expected linear or mlp, found {other:?}"
+            )
+            .into()),
+        }
+    }
+
+    /// A model of this architecture (initial weights from `seed`, to be overwritten by a load).
+    pub fn build(&self, seed: u64) -> Result<Box<dyn Module<f32>>, LabError> {
+        Ok(match self {
+            Architecture::Linear { inputs, classes } => Box::new(Linear::<f32>::new(
+                *inputs,
+                *classes,
+                &mut StdRng::seed_from_u64(seed),
+            )?),
+            Architecture::Mlp {
+                inputs,
+                hidden,
+                activation,
+                classes,
+            } => Box::new(build_mlp(*inputs, hidden, *classes, *activation, seed)?),
+        })
+    }
+}
+
+/// Saves a model's parameters (PyTorch names and layouts) with `arch` and `extra` (e.g. the
+/// test accuracy) in the metadata.
+pub fn save_model(
+    model: &dyn Module<f32>,
+    arch: &Architecture,
+    extra: &[(&str, String)],
+    path: &Path,
+) -> Result<(), LabError> {
+    let tensors: Vec<(String, Tensor<f32>)> = model
+        .named_parameters()
+        .into_iter()
+        .map(|(n, p)| (n, p.to_tensor()))
+        .collect();
+    save_tensors(&tensors, arch, extra, path)
+}
+
+/// Saves [`ManualLinear`]'s weights under the names `nn::Linear` uses (`weight`, `bias`), so the
+/// file is the same as the `autograd` path's.
+pub fn save_manual_linear(
+    model: &ManualLinear,
+    extra: &[(&str, String)],
+    path: &Path,
+) -> Result<(), LabError> {
+    let arch = Architecture::Linear {
+        inputs: model.w.shape()[1],
+        classes: model.w.shape()[0],
+    };
+    let tensors = [
+        ("weight".to_string(), model.w.clone()),
+        ("bias".to_string(), model.b.clone()),
+    ];
+    save_tensors(&tensors, &arch, extra, path)
+}
+
+fn save_tensors(
+    tensors: &[(String, Tensor<f32>)],
+    arch: &Architecture,
+    extra: &[(&str, String)],
+    path: &Path,
+) -> Result<(), LabError> {
+    let mut meta = arch.to_metadata();
+    meta.extend(extra.iter().map(|(k, v)| (k.to_string(), v.clone())));
+    write_safetensors(path, tensors, &meta)?;
+    Ok(())
+}
+
+/// Loads a model saved by [`save_model`] (or by PyTorch): the architecture comes from the file's
+/// metadata, else from `fallback` (needed for files without it, such as PyTorch's). Returns the
+/// model and its architecture.
+///
+/// Errors when neither says the architecture, or the file does not fit it (every mismatch
+/// listed).
+pub fn load_model(
+    path: &Path,
+    fallback: Option<Architecture>,
+) -> Result<(Box<dyn Module<f32>>, Architecture), LabError> {
+    let file = SafetensorsFile::read(path)?;
+    let arch = match Architecture::from_metadata(file.metadata())? {
+        Some(a) => a,
+        None => fallback.ok_or_else(|| {
+            format!(
+                "{}: the file does not say its architecture (no `architecture` metadata); give --hidden and --activation",
+                path.display()
+            )
+        })?,
+    };
+    let model = arch.build(0)?;
+    file.load_into(model.as_ref())?;
+    Ok((model, arch))
+}
+
+/// The `k` most probable classes of each row of `images` (`[n, features]`), most probable first,
+/// with their probabilities: the softmax of the model's outputs, which gives the probabilities
+/// whether the model returns logits or log-probabilities.
+pub fn top_k(
+    model: &dyn Module<f32>,
+    images: &Tensor<f32>,
+    k: usize,
+) -> Result<Vec<Vec<(usize, f32)>>, LabError> {
+    let _g = no_grad();
+    let probs = model
+        .forward(&Var::constant(images.clone()))?
+        .to_tensor()
+        .softmax(1)?;
+    let p = probs.array();
+    Ok((0..probs.shape()[0])
+        .map(|i| {
+            let mut classes: Vec<(usize, f32)> =
+                (0..probs.shape()[1]).map(|c| (c, p[[i, c]])).collect();
+            classes.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            classes.truncate(k);
+            classes
+        })
+        .collect())
+}
+
+/// Writes one predicted class per line.
+pub fn write_predictions(path: &Path, predictions: &[usize]) -> Result<(), LabError> {
+    let mut text = String::with_capacity(2 * predictions.len());
+    for p in predictions {
+        text.push_str(&p.to_string());
+        text.push('\n');
+    }
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(())
 }
 
 /// Writes the learning curves (train loss; test accuracy) of a run as one PNG.
@@ -601,6 +849,53 @@ mod tests {
         };
         assert_eq!(run(9), run(9));
         assert_ne!(run(9), run(10));
+    }
+
+    #[test]
+    fn both_linear_paths_save_the_same_names_and_load_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let (train, test) = (random_split(128, 1), random_split(32, 2));
+        let (manual, _) = train_linear_manual(&train, &test, &cfg(1)).unwrap();
+        let (auto, _) = train_linear_autograd(&train, &test, &cfg(1)).unwrap();
+        let (pm, pa) = (
+            dir.path().join("m.safetensors"),
+            dir.path().join("a.safetensors"),
+        );
+        save_manual_linear(&manual, &[("mode", "manual".into())], &pm).unwrap();
+        let arch = Architecture::Linear {
+            inputs: 16,
+            classes: 10,
+        };
+        save_model(&auto, &arch, &[], &pa).unwrap();
+        for (path, w) in [(&pm, &manual.w), (&pa, &auto.weight.to_tensor())] {
+            let file = SafetensorsFile::read(path).unwrap();
+            assert_eq!(file.names(), ["bias", "weight"]);
+            assert_eq!(file.shape("weight"), Some(&[10usize, 16][..]));
+            let (model, found) = load_model(path, None).unwrap();
+            assert_eq!(found, arch);
+            assert_eq!(&model.named_parameters()[0].1.to_tensor(), w);
+        }
+    }
+
+    #[test]
+    fn architectures_round_trip_through_metadata_and_bad_ones_are_errors() {
+        let arch = Architecture::Mlp {
+            inputs: 784,
+            hidden: vec![512, 128],
+            activation: Activation::Relu,
+            classes: 10,
+        };
+        let meta = arch.to_metadata();
+        assert_eq!(meta["hidden"], "512,128");
+        assert_eq!(Architecture::from_metadata(&meta).unwrap(), Some(arch));
+        assert_eq!(Architecture::from_metadata(&Metadata::new()).unwrap(), None);
+        let mut bad = meta.clone();
+        bad.insert("activation".into(), "swish".into());
+        assert!(Architecture::from_metadata(&bad).is_err());
+        let mut bad = meta;
+        bad.remove("inputs");
+        let err = Architecture::from_metadata(&bad).unwrap_err().to_string();
+        assert!(err.contains("`inputs`"), "{err}");
     }
 
     #[test]

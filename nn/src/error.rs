@@ -1,7 +1,9 @@
 //! The one error type of the `nn` crate.
 
+use crate::state_dict::Mismatch;
 use autograd::AutogradError;
 use std::fmt;
+use std::path::PathBuf;
 
 /// What went wrong building or running a module.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,6 +27,22 @@ pub enum NnError {
         /// What was expected and what was found.
         message: String,
     },
+    /// A safetensors file that cannot be read or written, or is truncated, corrupt or not
+    /// safetensors.
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// A safetensors file whose tensors do not fit the module (or optimizer) loading it: every
+    /// missing, unexpected, misshapen or mistyped tensor, not just the first.
+    StateDict {
+        /// The file.
+        path: PathBuf,
+        /// Every mismatch found.
+        mismatches: Vec<Mismatch>,
+    },
 }
 
 impl fmt::Display for NnError {
@@ -37,6 +55,20 @@ impl fmt::Display for NnError {
                 source,
             } => write!(f, "layer {index} ({layer}): {source}"),
             NnError::Config { module, message } => write!(f, "{module}: {message}"),
+            NnError::File { path, message } => write!(f, "{}: {message}", path.display()),
+            NnError::StateDict { path, mismatches } => {
+                write!(
+                    f,
+                    "{}: the state dict does not fit ({} mismatch{}):",
+                    path.display(),
+                    mismatches.len(),
+                    if mismatches.len() == 1 { "" } else { "es" }
+                )?;
+                for m in mismatches {
+                    write!(f, "\n  {m}")?;
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -46,7 +78,7 @@ impl std::error::Error for NnError {
         match self {
             NnError::Autograd(e) => Some(e),
             NnError::Layer { source, .. } => Some(source.as_ref()),
-            NnError::Config { .. } => None,
+            NnError::Config { .. } | NnError::File { .. } | NnError::StateDict { .. } => None,
         }
     }
 }

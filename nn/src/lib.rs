@@ -4,7 +4,9 @@
 //! with named parameters, [`Linear`] (weight `[out, in]`, PyTorch's default initialisation or
 //! Xavier/Kaiming via [`Init`]), the activations [`Sigmoid`], [`Tanh`], [`ReLU`], [`Softmax`],
 //! [`LogSoftmax`], the container [`Sequential`], and the losses [`NLLLoss`],
-//! [`CrossEntropyLoss`], [`MSELoss`], [`BCELoss`].
+//! [`CrossEntropyLoss`], [`MSELoss`], [`BCELoss`]; and [`save_safetensors`] /
+//! [`load_safetensors`], which move parameters to and from PyTorch as safetensors files, checking
+//! every name, shape and dtype on the way in ([`state_dict`] has the details and an example).
 //!
 //! ## Quick start: an MLP and one gradient step
 //! ```
@@ -43,6 +45,7 @@ mod linear;
 mod loss;
 mod module;
 mod sequential;
+pub mod state_dict;
 
 pub use activation::{LogSoftmax, ReLU, Sigmoid, Softmax, Tanh};
 pub use autograd::Reduction;
@@ -52,3 +55,6 @@ pub use linear::Linear;
 pub use loss::{BCELoss, CrossEntropyLoss, MSELoss, NLLLoss};
 pub use module::Module;
 pub use sequential::Sequential;
+pub use state_dict::{
+    load_safetensors, save_safetensors, save_safetensors_with_metadata, Mismatch, SafetensorsFile,
+};

@@ -28,6 +28,9 @@ pub enum OptimError {
         /// What was expected and what was found.
         message: String,
     },
+    /// Saving or loading the optimizer's state failed: the file could not be read or written,
+    /// or its tensors do not fit the parameters (every misfit listed).
+    State(nn::NnError),
 }
 
 impl fmt::Display for OptimError {
@@ -48,11 +51,25 @@ impl fmt::Display for OptimError {
                 write!(f, "{what}: expected shape {expected:?}, found {found:?}")
             }
             OptimError::Invalid { message } => write!(f, "{message}"),
+            OptimError::State(e) => write!(f, "SGD state: {e}"),
         }
     }
 }
 
-impl std::error::Error for OptimError {}
+impl std::error::Error for OptimError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            OptimError::State(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<nn::NnError> for OptimError {
+    fn from(e: nn::NnError) -> Self {
+        OptimError::State(e)
+    }
+}
 
 /// `Result` with [`OptimError`].
 pub type Result<T, E = OptimError> = std::result::Result<T, E>;

@@ -6,6 +6,8 @@
 //! - [`SGD`]: momentum, dampening, Nesterov momentum, weight decay (`torch.optim.SGD`).
 //! - [`StepLR`], [`CosineAnnealingLR`], [`ExponentialLR`]: schedules as pure functions of the
 //!   epoch ([`LrSchedule`]).
+//! - [`SGD::save_safetensors`], [`SGD::load_safetensors`]: the optimizer's state (momentum
+//!   buffers, hyper-parameters, step count) as safetensors, for resuming ([`state`]).
 //!
 //! ## Quick start
 //! ```
@@ -30,6 +32,7 @@
 mod error;
 mod schedule;
 mod sgd;
+pub mod state;
 
 pub use error::{OptimError, Result};
 pub use schedule::{CosineAnnealingLR, ExponentialLR, LrSchedule, StepLR};

@@ -48,6 +48,33 @@ pub struct SGD<T: Element = f32> {
     params: Vec<Var<T>>,
     config: SgdConfig,
     buffers: Vec<Option<Tensor<T>>>,
+    steps: u64,
+}
+
+impl SgdConfig {
+    /// Checks the hyper-parameters: rates finite and `>= 0`, dampening in `[0, 1]`, Nesterov only
+    /// with momentum and without dampening (PyTorch's rules).
+    pub fn validate(&self) -> Result<()> {
+        check_rate("lr", self.lr)?;
+        check_rate("momentum", self.momentum)?;
+        check_rate("weight_decay", self.weight_decay)?;
+        if !(0.0..=1.0).contains(&self.dampening) {
+            return Err(OptimError::Hyperparameter {
+                name: "dampening",
+                expected: "in [0, 1]",
+                found: self.dampening,
+            });
+        }
+        if self.nesterov && (self.momentum <= 0.0 || self.dampening != 0.0) {
+            return Err(OptimError::Invalid {
+                message: format!(
+                    "SGD: Nesterov momentum requires momentum > 0 and dampening = 0, found momentum {} and dampening {}",
+                    self.momentum, self.dampening
+                ),
+            });
+        }
+        Ok(())
+    }
 }
 
 fn check_rate(name: &'static str, v: f64) -> Result<()> {
@@ -67,29 +94,13 @@ impl<T: Element> SGD<T> {
     /// Errors when a hyper-parameter is negative or not finite, dampening is above 1, or
     /// Nesterov is asked for without momentum or with dampening (PyTorch's rules).
     pub fn new(params: Vec<Var<T>>, config: SgdConfig) -> Result<Self> {
-        check_rate("lr", config.lr)?;
-        check_rate("momentum", config.momentum)?;
-        check_rate("weight_decay", config.weight_decay)?;
-        if !(0.0..=1.0).contains(&config.dampening) {
-            return Err(OptimError::Hyperparameter {
-                name: "dampening",
-                expected: "in [0, 1]",
-                found: config.dampening,
-            });
-        }
-        if config.nesterov && (config.momentum <= 0.0 || config.dampening != 0.0) {
-            return Err(OptimError::Invalid {
-                message: format!(
-                    "SGD: Nesterov momentum requires momentum > 0 and dampening = 0, found momentum {} and dampening {}",
-                    config.momentum, config.dampening
-                ),
-            });
-        }
+        config.validate()?;
         let buffers = vec![None; params.len()];
         Ok(SGD {
             params,
             config,
             buffers,
+            steps: 0,
         })
     }
 
@@ -107,6 +118,22 @@ impl<T: Element> SGD<T> {
     /// momentum): the optimizer's state, for checkpoints.
     pub fn momentum_buffers(&self) -> &[Option<Tensor<T>>] {
         &self.buffers
+    }
+
+    /// How many times [`step`](Optimizer::step) has run (restored with the optimizer's state).
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    pub(crate) fn restore(
+        &mut self,
+        config: SgdConfig,
+        buffers: Vec<Option<Tensor<T>>>,
+        steps: u64,
+    ) {
+        self.config = config;
+        self.buffers = buffers;
+        self.steps = steps;
     }
 
     /// Restores momentum buffers saved from [`momentum_buffers`](SGD::momentum_buffers).
@@ -147,6 +174,7 @@ impl<T: Element> Optimizer<T> for SGD<T> {
             T::from_f64_lossy(c.weight_decay),
         );
         let keep = T::from_f64_lossy(1.0 - c.dampening);
+        self.steps += 1;
         for (p, buf) in self.params.iter().zip(&mut self.buffers) {
             let grad = p.grad_ref();
             let Some(g) = grad.as_ref() else { continue };

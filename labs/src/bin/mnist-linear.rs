@@ -1,11 +1,16 @@
 //! Lab: the linear softmax classifier o = softmax(W x + b) on MNIST, trained by SGD on the
 //! negative log-likelihood. `--manual` writes forward and backward by hand with the `tensor`
 //! crate alone; without it the same model runs through `autograd`, `nn` and `optim`.
+//! `--save FILE` writes the trained weights as safetensors under `nn::Linear`'s names (`weight`
+//! `[10, 784]`, `bias` `[10]`), in both modes.
 
 use clap::Parser;
 use datasets::Mnist;
 use labs::common::{check_lr, out_dir, result_line, run_main};
-use labs::mnist::{plot_learning_curves, train_linear_autograd, train_linear_manual, TrainConfig};
+use labs::mnist::{
+    plot_learning_curves, save_manual_linear, save_model, train_linear_autograd,
+    train_linear_manual, Architecture, TrainConfig,
+};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -37,6 +42,9 @@ struct Args {
     /// Use the tensor crate alone, with the gradient written by hand.
     #[arg(long)]
     manual: bool,
+    /// Save the trained weights here (safetensors: `weight` 10x784, `bias` 10).
+    #[arg(long, value_name = "FILE")]
+    save: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -73,11 +81,36 @@ fn main() -> ExitCode {
             },
             cfg.seed
         );
-        let run = if args.manual {
-            train_linear_manual(&mnist.train, &mnist.test, &cfg)?.1
-        } else {
-            train_linear_autograd(&mnist.train, &mnist.test, &cfg)?.1
+        let mode_name = if args.manual { "manual" } else { "autograd" };
+        let extra = |run: &labs::mnist::Run| {
+            [
+                ("lab", lab.to_string()),
+                ("mode", mode_name.to_string()),
+                ("epochs", cfg.epochs.to_string()),
+                ("seed", cfg.seed.to_string()),
+                ("test_accuracy", format!("{:.4}", run.final_accuracy())),
+            ]
         };
+        let run = if args.manual {
+            let (model, run) = train_linear_manual(&mnist.train, &mnist.test, &cfg)?;
+            if let Some(path) = &args.save {
+                save_manual_linear(&model, &extra(&run), path)?;
+            }
+            run
+        } else {
+            let (model, run) = train_linear_autograd(&mnist.train, &mnist.test, &cfg)?;
+            if let Some(path) = &args.save {
+                let arch = Architecture::Linear {
+                    inputs: model.in_features(),
+                    classes: model.out_features(),
+                };
+                save_model(&model, &arch, &extra(&run), path)?;
+            }
+            run
+        };
+        if let Some(path) = &args.save {
+            println!("model: {}", path.display());
+        }
         let curves = out.join("learning_curves.png");
         plot_learning_curves(&curves, "mnist-linear", &run.stats)?;
         println!("figure: {}", curves.display());
@@ -86,10 +119,7 @@ fn main() -> ExitCode {
             result_line(
                 lab,
                 &[
-                    (
-                        "mode",
-                        if args.manual { "manual" } else { "autograd" }.into()
-                    ),
+                    ("mode", mode_name.into()),
                     ("epochs", cfg.epochs.to_string()),
                     ("test_accuracy", format!("{:.4}", run.final_accuracy())),
                     ("train_seconds", format!("{:.2}", run.train_seconds)),

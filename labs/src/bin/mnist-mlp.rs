@@ -1,13 +1,17 @@
 //! Lab: a multilayer perceptron on MNIST (Linear, activation, ..., LogSoftmax + NLLLoss),
 //! trained by SGD with momentum, and the four figures a person wants to see of a digit
 //! classifier: the digits it was most and least certain of, right and wrong.
+//!
+//! `--save FILE` writes the trained model as safetensors (PyTorch's names and layouts, the
+//! architecture in the metadata) for `mnist-predict`, PyTorch or `scripts/check_safetensors.py`;
+//! `--save-predictions FILE` writes its test-set predictions, one digit per line.
 
 use clap::Parser;
 use datasets::Mnist;
 use labs::common::{check_lr, out_dir, result_line, run_main};
 use labs::mnist::{
-    build_mlp, module_scores, plot_digit_figures, plot_learning_curves, train_mlp, Activation,
-    TrainConfig,
+    build_mlp, module_scores, plot_digit_figures, plot_learning_curves, save_model, train_mlp,
+    write_predictions, Activation, Architecture, TrainConfig,
 };
 use nn::Module;
 use std::path::PathBuf;
@@ -47,6 +51,12 @@ struct Args {
     /// Where figures go [default: out/mnist-mlp].
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Save the trained model here (safetensors, PyTorch's names; the architecture in the metadata).
+    #[arg(long, value_name = "FILE")]
+    save: Option<PathBuf>,
+    /// Write the model's predictions for the 10,000 test images here, one digit per line.
+    #[arg(long, value_name = "FILE")]
+    save_predictions: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -94,7 +104,29 @@ fn main() -> ExitCode {
         let curves = out.join("learning_curves.png");
         plot_learning_curves(&curves, lab, &run.stats)?;
         println!("figure: {}", curves.display());
-        let probs = module_scores(&model, &mnist.test)?.exp(); // the model ends in LogSoftmax
+        let scores = module_scores(&model, &mnist.test)?;
+        let probs = scores.exp(); // the model ends in LogSoftmax
+        let accuracy = run.final_accuracy();
+        if let Some(path) = &args.save {
+            let arch = Architecture::Mlp {
+                inputs: mnist.train.image_size(),
+                hidden: args.hidden.clone(),
+                activation: args.activation,
+                classes: 10,
+            };
+            let extra = [
+                ("lab", lab.to_string()),
+                ("epochs", cfg.epochs.to_string()),
+                ("seed", cfg.seed.to_string()),
+                ("test_accuracy", format!("{accuracy:.4}")),
+            ];
+            save_model(&model, &arch, &extra, path)?;
+            println!("model: {}", path.display());
+        }
+        if let Some(path) = &args.save_predictions {
+            write_predictions(path, &scores.argmax_rows()?)?;
+            println!("predictions: {}", path.display());
+        }
         for path in plot_digit_figures(&out, &mnist.test, &probs, 8)? {
             println!("figure: {}", path.display());
         }
@@ -104,7 +136,7 @@ fn main() -> ExitCode {
                 lab,
                 &[
                     ("epochs", cfg.epochs.to_string()),
-                    ("test_accuracy", format!("{:.4}", run.final_accuracy())),
+                    ("test_accuracy", format!("{accuracy:.4}")),
                     ("train_seconds", format!("{:.2}", run.train_seconds)),
                 ]
             )
