@@ -10,7 +10,10 @@
 //! - [`common`]: output folders, progress bars, the epoch table, the `RESULT`
 //!   line, and errors as one line on stderr.
 //! - [`mnist`]: training and evaluation of the two MNIST labs.
+//! - [`playground`]: the training loop, models and figures of the six gradient-descent
+//!   playground labs (a line through two points up to six concentric rings).
 
 pub mod common;
 pub mod mnist;
+pub mod playground;
 pub mod plot;
