@@ -20,7 +20,7 @@ use crate::plot;
 use autograd::{no_grad, Reduction, Tensor, Var};
 use datasets::synthetic::{donuts, Classification};
 use datasets::BatchSampler;
-use nn::{BCELoss, LogSoftmax, MSELoss, Module, NLLLoss, Sequential, Sigmoid};
+use nn::{BCELoss, Linear, LogSoftmax, MSELoss, Module, NLLLoss, Sequential, Sigmoid};
 use optim::{CosineAnnealingLR, LrSchedule, Optimizer, SgdConfig, SGD};
 use std::path::Path;
 use std::time::Instant;
@@ -269,8 +269,8 @@ pub fn fit_line(
             Ok(vec![
                 epoch.to_string(),
                 p.step.to_string(),
-                format!("{:.6}", p.w),
-                format!("{:.6}", p.b),
+                fmt_param(p.w),
+                fmt_param(p.b),
                 format!("{:.3e}", p.loss),
             ])
         },
@@ -286,6 +286,15 @@ pub fn fit_line(
         path,
         epoch_losses,
     })
+}
+
+/// A parameter for the table: six decimals, or scientific notation once SGD has diverged far.
+fn fmt_param(v: f64) -> String {
+    if v.abs() < 1e6 {
+        format!("{v:.6}")
+    } else {
+        format!("{v:.3e}")
+    }
 }
 
 /// Up to `k` steps to show of a run of `total` steps: 0, then geometrically spaced up to
@@ -509,6 +518,21 @@ impl Classifier {
     }
 }
 
+/// The binary cross-entropy over all of `data` of the perceptron `Sigmoid(w · x + b)` with the
+/// given weights (the same `nn` modules the training uses, without recording a graph): one
+/// point of the weights-search surface of `classification-sgd`.
+pub fn perceptron_loss(data: &Classification<f64>, w: (f64, f64), b: f64) -> Result<f64, LabError> {
+    let _g = no_grad();
+    let layer = Linear::from_parameters(
+        Var::constant(Tensor::from_vec(&[1, 2], vec![w.0, w.1])?),
+        Some(Var::constant(Tensor::from_vec(&[1], vec![b])?)),
+    )?;
+    let p = Sigmoid.forward(&layer.forward(&Var::constant(data.x.clone()))?)?;
+    Ok(BCELoss::default()
+        .forward(&p, &Var::constant(data.y.clone()))?
+        .item()?)
+}
+
 /// Trains `clf` on `data` with [`train_sgd`]; `after_step` runs after each update (e.g. to
 /// record the weights). The table shows the epoch, its learning rate and mean loss, and the
 /// training accuracy. Returns the mean loss of each epoch.
@@ -688,7 +712,7 @@ pub fn run_donuts_lab(cfg: &DonutsConfig, out: &Path) -> Result<String, LabError
     plot_regions(
         &regions,
         &format!(
-            "{}: decision regions, test points (accuracy {:.1}%)",
+            "{}: test points, {:.1}% right",
             cfg.lab,
             100.0 * o.test_accuracy
         ),
@@ -827,6 +851,13 @@ mod tests {
         assert_eq!(steps, 20 * 6);
         assert!(losses[19] < losses[0] / 4.0, "{losses:?}");
         assert_eq!(clf.accuracy(&blobs).unwrap(), 1.0);
+        // The surface helper agrees with the trained model's own loss.
+        let p = clf.model.parameters();
+        let (w, b) = (p[0].value().to_vec(), p[1].value().to_vec());
+        let all: Vec<usize> = (0..blobs.len()).collect();
+        let direct = clf.loss(&blobs, &all).unwrap().item().unwrap();
+        let surface = perceptron_loss(&blobs, (w[0], w[1]), b[0]).unwrap();
+        assert!((direct - surface).abs() < 1e-12, "{direct} vs {surface}");
         let corners = xor::<f64>(1, 0.0, 0).unwrap();
         let clf = Classifier::mlp(&[4], 2, Activation::Tanh, 0).unwrap();
         let sgd = SgdOptions {

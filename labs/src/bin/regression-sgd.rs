@@ -43,7 +43,6 @@ struct Args {
     #[arg(
         long,
         value_delimiter = ',',
-        num_args = 2,
         default_value = "-1,2",
         allow_hyphen_values = true
     )]
@@ -71,6 +70,11 @@ fn main() -> ExitCode {
             log_every: (args.epochs / 12).max(1),
         };
         opts.check()?;
+        if args.start.len() != 2 {
+            return Err(
+                format!("--start takes 2 numbers (w,b), found {}", args.start.len()).into(),
+            );
+        }
         let data = noisy_line::<f64>(
             args.count,
             args.slope,

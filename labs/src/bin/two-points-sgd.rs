@@ -23,7 +23,6 @@ struct Args {
     #[arg(
         long,
         value_delimiter = ',',
-        num_args = 4,
         default_value = "1,2,3,5",
         allow_hyphen_values = true
     )]
@@ -32,7 +31,6 @@ struct Args {
     #[arg(
         long,
         value_delimiter = ',',
-        num_args = 2,
         default_value = "-1,3",
         allow_hyphen_values = true
     )]
@@ -49,6 +47,14 @@ fn main() -> ExitCode {
     run_main(|| {
         let args = Args::parse();
         let lab = "two-points-sgd";
+        if args.points.len() != 4 || args.start.len() != 2 {
+            return Err(format!(
+                "--points takes 4 numbers (x0,y0,x1,y1) and --start 2 (w,b), found {} and {}",
+                args.points.len(),
+                args.start.len()
+            )
+            .into());
+        }
         let p = &args.points;
         let data = two_points::<f64>(Some([(p[0], p[1]), (p[2], p[3])]))?;
         let opts = SgdOptions {
