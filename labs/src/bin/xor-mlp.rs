@@ -37,7 +37,7 @@ struct Args {
     /// Standard deviation of the noisy copies (with --per-corner above 1).
     #[arg(long, default_value_t = 0.2)]
     noise: f64,
-    /// Points per step (at least the data size: full batch).
+    /// Points per step; 4 (or more) is the whole XOR table: full-batch gradient descent.
     #[arg(long, default_value_t = 4)]
     batch_size: usize,
     /// Seed of the initial weights (and the noisy points); seeds seed..seed+9 are tried.
