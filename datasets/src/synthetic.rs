@@ -446,6 +446,29 @@ mod tests {
     }
 
     #[test]
+    fn every_prefix_is_balanced_as_documented() {
+        // Rows cycle through the classes (XOR: through corners 0, 1, 1, 0), so the first k rows
+        // never hold more than one extra point of any class: a truncated set stays balanced.
+        let sets = [
+            donuts::<f64>(6, 20, 3).unwrap(),
+            two_blobs::<f64>(20, [(0.0, 0.0), (1.0, 1.0)], 0.5, 3).unwrap(),
+            xor::<f64>(10, 0.1, 3).unwrap(),
+        ];
+        for d in &sets {
+            for k in 1..=d.len() {
+                let mut counts = vec![0usize; d.num_classes];
+                for &l in &d.labels[..k] {
+                    counts[l] += 1;
+                }
+                let (lo, hi) = (counts.iter().min().unwrap(), counts.iter().max().unwrap());
+                assert!(hi - lo <= 1, "prefix {k}: {counts:?}");
+            }
+            assert_eq!(d.y.shape(), &[d.len(), 1]);
+            assert_eq!(d.x.shape(), &[d.len(), 2]);
+        }
+    }
+
+    #[test]
     fn f32_and_f64_agree() {
         let a = donuts::<f32>(6, 10, 4).unwrap();
         let b = donuts::<f64>(6, 10, 4).unwrap();

@@ -72,20 +72,42 @@ pub struct EpochProgress {
 impl EpochProgress {
     /// A bar for `batches` steps of epoch `epoch` (1-based) of `epochs`.
     pub fn new(epoch: usize, epochs: usize, batches: usize) -> Self {
-        let bar = ProgressBar::new(batches as u64);
+        Self::styled(
+            batches,
+            "epoch {prefix} [{bar:30}] {pos}/{len} batches  {msg}  eta {eta}",
+            format!("{epoch}/{epochs}"),
+        )
+    }
+
+    /// A bar over a whole run of `epochs` short epochs (the small 2-D labs, where an epoch
+    /// takes a millisecond): [`step`](Self::step) once per epoch with its sample count.
+    pub fn whole_run(epochs: usize) -> Self {
+        Self::styled(
+            epochs,
+            "{prefix} [{bar:30}] {pos}/{len} epochs  {msg}  eta {eta}",
+            "training".to_string(),
+        )
+    }
+
+    fn styled(len: usize, template: &str, prefix: String) -> Self {
+        let bar = ProgressBar::new(len as u64);
         bar.set_style(
-            ProgressStyle::with_template(
-                "epoch {prefix} [{bar:30}] {pos}/{len} batches  {msg}  eta {eta}",
-            )
-            .expect("the template is valid")
-            .progress_chars("=> "),
+            ProgressStyle::with_template(template)
+                .expect("the template is valid")
+                .progress_chars("=> "),
         );
-        bar.set_prefix(format!("{epoch}/{epochs}"));
+        bar.set_prefix(prefix);
         EpochProgress {
             bar,
             start: Instant::now(),
             samples: 0,
         }
+    }
+
+    /// Runs `f` (e.g. printing a table row) with the bar hidden, so lines printed during the
+    /// run do not interleave with it; `f` runs whether or not the bar is drawn.
+    pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+        self.bar.suspend(f)
     }
 
     /// Records one step of `batch` samples with the running mean loss.

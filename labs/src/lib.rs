@@ -13,6 +13,8 @@
 //!   ([`mnist::Architecture`], [`mnist::save_model`], [`mnist::load_model`]).
 //! - [`digit`]: reading a digit from a PNG or JPEG the way MNIST's digits were made, for
 //!   `mnist-predict`.
+//! - [`playground`]: the training loop, models and figures of the six gradient-descent
+//!   playground labs (a line through two points up to six concentric rings).
 //!
 //! ## Quick start: train, save, read a digit
 //! ```sh
@@ -29,4 +31,5 @@
 pub mod common;
 pub mod digit;
 pub mod mnist;
+pub mod playground;
 pub mod plot;

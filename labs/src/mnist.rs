@@ -337,6 +337,21 @@ pub fn build_mlp(
     activation: Activation,
     seed: u64,
 ) -> Result<Sequential<f32>, LabError> {
+    let mut model = mlp_layers(inputs, hidden, classes, activation, seed)?;
+    model.push(Box::new(LogSoftmax::new(1)));
+    Ok(model)
+}
+
+/// The layers of [`build_mlp`] without its output activation: `Linear(inputs, h₁), act, ...,
+/// Linear(hₖ, outputs)`, the weights drawn from `seed` in layer order. The caller adds the head
+/// (`LogSoftmax` for classes, `Sigmoid` for one probability).
+pub fn mlp_layers<T: autograd::Element>(
+    inputs: usize,
+    hidden: &[usize],
+    outputs: usize,
+    activation: Activation,
+    seed: u64,
+) -> Result<Sequential<T>, LabError> {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut model = Sequential::new();
     let mut width = inputs;
@@ -353,8 +368,7 @@ pub fn build_mlp(
         }
         width = h;
     }
-    model.push(Box::new(Linear::new(width, classes, &mut rng)?));
-    model.push(Box::new(LogSoftmax::new(1)));
+    model.push(Box::new(Linear::new(width, outputs, &mut rng)?));
     Ok(model)
 }
 

@@ -932,6 +932,23 @@ fn finite_runs(points: &[(f64, f64)], log_y: bool) -> Vec<Vec<(f64, f64)>> {
     runs
 }
 
+/// Drops the points of a path that lie within about a pixel (1/500 of the plot's ranges) of the
+/// previous kept point, keeping the first and the last: SGD jittering at its minimum gives
+/// hundreds of nearly coincident points that only cost drawing time.
+fn thin_path(run: &[(f64, f64)], xr: (f64, f64), yr: (f64, f64)) -> Vec<(f64, f64)> {
+    let (sx, sy) = (500.0 / (xr.1 - xr.0), 500.0 / (yr.1 - yr.0));
+    let mut out: Vec<(f64, f64)> = Vec::with_capacity(run.len());
+    for (i, &p) in run.iter().enumerate() {
+        let far = out.last().is_none_or(|q: &(f64, f64)| {
+            ((p.0 - q.0) * sx).powi(2) + ((p.1 - q.1) * sy).powi(2) >= 1.0
+        });
+        if far || i + 1 == run.len() {
+            out.push(p);
+        }
+    }
+    out
+}
+
 /// Tick positions (in log10 space) for a log axis over `[lo, hi]` (log10
 /// values): the densest of 1..9 × 10^k, 1-2-5 × 10^k or 10^k with at most 8
 /// ticks, else every m-th power of ten.
@@ -1265,6 +1282,9 @@ pub struct Scatter {
     pub regions: Option<Regions>,
     /// Lines drawn over the points, listed in the legend after the classes.
     pub lines: Vec<Line>,
+    /// Explicit `(x_range, y_range)` of the plot when there are no regions (e.g. to show
+    /// more of the lines around two points); `None` fits the points.
+    pub view: Option<((f64, f64), (f64, f64))>,
 }
 
 impl Scatter {
@@ -1301,6 +1321,13 @@ impl Scatter {
     /// Adds a line (builder style).
     pub fn with_line(mut self, line: Line) -> Self {
         self.lines.push(line);
+        self
+    }
+
+    /// Fixes the plot's ranges instead of fitting the points (builder style); regions, when
+    /// given, take precedence.
+    pub fn with_view(mut self, x_range: (f64, f64), y_range: (f64, f64)) -> Self {
+        self.view = Some((x_range, y_range));
         self
     }
 }
@@ -1382,6 +1409,10 @@ pub fn scatter(path: impl AsRef<Path>, plot: &Scatter) -> Result<()> {
         };
         check_grid(path, "regions grid", len, r.nx, r.ny)?;
     }
+    if let (None, Some((xr, yr))) = (&plot.regions, plot.view) {
+        check_range(path, "scatter view x_range", xr)?;
+        check_range(path, "scatter view y_range", yr)?;
+    }
 
     // Legend entries.
     let n_classes = plot
@@ -1452,6 +1483,7 @@ pub fn scatter(path: impl AsRef<Path>, plot: &Scatter) -> Result<()> {
             .filter(|p| p.0.is_finite() && p.1.is_finite());
         let (xr, yr) = match &plot.regions {
             Some(r) => (r.x_range, r.y_range),
+            None if plot.view.is_some() => plot.view.expect("just matched"),
             None => (
                 padded(finite_range(finite_pts.clone().map(|p| p.0)), 0.05),
                 padded(finite_range(finite_pts.clone().map(|p| p.1)), 0.05),
@@ -1478,26 +1510,8 @@ pub fn scatter(path: impl AsRef<Path>, plot: &Scatter) -> Result<()> {
             .light_line_style(TRANSPARENT)
             .bold_line_style(BLACK.mix(0.08))
             .draw()?;
-        // Points, drawn class by class so every class is visible.
+        // Lines first, then the points over them: a fitted line must not hide its data.
         let mut drawn = 0usize;
-        for k in 0..n_classes {
-            let color = class_color(k).rgb();
-            let pts: Vec<(f64, f64)> = plot
-                .points
-                .iter()
-                .zip(&plot.classes)
-                .filter(|(p, &c)| c == k && p.0.is_finite() && p.1.is_finite())
-                .map(|(p, _)| *p)
-                .collect();
-            drawn += pts.len();
-            let r = if plot.points.len() > 2000 { 3 } else { 5 };
-            chart.draw_series(pts.iter().map(|&p| Circle::new(p, r, color.filled())))?;
-            chart.draw_series(
-                pts.iter()
-                    .map(|&p| Circle::new(p, r, BLACK.mix(0.6).stroke_width(1))),
-            )?;
-        }
-        // Lines.
         for (l, &c) in plot.lines.iter().zip(&line_colors) {
             let style = c.rgb().stroke_width(3);
             match &l.geometry {
@@ -1520,6 +1534,24 @@ pub fn scatter(path: impl AsRef<Path>, plot: &Scatter) -> Result<()> {
                     }
                 }
             }
+        }
+        // Points, drawn class by class so every class is visible.
+        for k in 0..n_classes {
+            let color = class_color(k).rgb();
+            let pts: Vec<(f64, f64)> = plot
+                .points
+                .iter()
+                .zip(&plot.classes)
+                .filter(|(p, &c)| c == k && p.0.is_finite() && p.1.is_finite())
+                .map(|(p, _)| *p)
+                .collect();
+            drawn += pts.len();
+            let r = if plot.points.len() > 2000 { 3 } else { 5 };
+            chart.draw_series(pts.iter().map(|&p| Circle::new(p, r, color.filled())))?;
+            chart.draw_series(
+                pts.iter()
+                    .map(|&p| Circle::new(p, r, BLACK.mix(0.6).stroke_width(1))),
+            )?;
         }
         if drawn == 0 && plot.regions.is_none() {
             centered_note(&left, "no data")?;
@@ -1814,18 +1846,22 @@ pub fn heat_map(path: impl AsRef<Path>, map: &HeatMap) -> Result<()> {
             .flat_map(|run| {
                 run.split(|p| !inside(p))
                     .filter(|r| !r.is_empty())
-                    .map(<[_]>::to_vec)
+                    .map(|r| thin_path(r, xr, yr))
                     .collect::<Vec<_>>()
             })
             .collect();
         let path_color = RGBColor(230, 30, 30);
         let mut legend = false;
+        // Segment by segment, not as one polyline: plotters joins thick polylines with miters,
+        // which shoot out as long spikes where SGD turns back sharply.
+        let segments = |run: &[(f64, f64)], style: ShapeStyle| {
+            run.windows(2)
+                .map(move |w| PathElement::new(vec![w[0], w[1]], style))
+                .collect::<Vec<_>>()
+        };
         for (k, run) in runs.iter().enumerate() {
-            chart.draw_series(LineSeries::new(run.iter().copied(), WHITE.stroke_width(5)))?;
-            let s = chart.draw_series(LineSeries::new(
-                run.iter().copied(),
-                path_color.stroke_width(2),
-            ))?;
+            chart.draw_series(segments(run, WHITE.stroke_width(5)))?;
+            let s = chart.draw_series(segments(run, path_color.stroke_width(2)))?;
             if k == 0 && !map.path_label.is_empty() {
                 legend = true;
                 s.label(&map.path_label).legend(move |(x, y)| {
@@ -2491,6 +2527,29 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.kind(), PlotErrorKind::InvalidInput);
+        // A fixed view: accepted when its ranges increase, an error naming it otherwise.
+        let path = dir.join("view.png");
+        let two = Scatter::new("view", "x", "y", vec![(1.0, 2.0), (3.0, 5.0)], vec![0, 0])
+            .with_view((0.0, 4.0), (0.0, 6.0));
+        scatter(&path, &two).unwrap();
+        check_png(&path, image::open(&path).unwrap().to_rgb8().dimensions());
+        let err = scatter(
+            dir.join("bad-view.png"),
+            &two.with_view((0.0, 4.0), (6.0, 0.0)),
+        )
+        .unwrap_err();
+        assert!(err.message().contains("view y_range"), "{err}");
+    }
+
+    #[test]
+    fn thinning_keeps_the_ends_and_drops_sub_pixel_jitter() {
+        let mut run = vec![(0.0, 0.0), (0.5, 0.5)];
+        run.extend((0..100).map(|k| (0.5 + 1e-5 * f64::from(k % 3), 0.5)));
+        run.push((1.0, 1.0));
+        let thin = thin_path(&run, (0.0, 1.0), (0.0, 1.0));
+        assert_eq!(thin, vec![(0.0, 0.0), (0.5, 0.5), (1.0, 1.0)]);
+        let jitter_only = [(0.2, 0.2), (0.2 + 1e-6, 0.2)];
+        assert_eq!(thin_path(&jitter_only, (0.0, 1.0), (0.0, 1.0)), jitter_only);
     }
 
     #[test]
