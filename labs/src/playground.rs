@@ -649,6 +649,83 @@ pub struct DonutsConfig {
     pub sgd: SgdOptions,
 }
 
+/// The command line of a donut lab; [`donuts_main`] fills in the defaults that differ between
+/// the two labs (the number of rings is fixed by the binary, the epochs default to it).
+#[derive(clap::Parser, Debug)]
+#[command(version)]
+pub struct DonutsArgs {
+    /// Passes over the training points [default: 150 for three rings, 300 for six].
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Points per SGD step.
+    #[arg(long, default_value_t = 32)]
+    pub batch_size: usize,
+    /// Base learning rate (annealed by a cosine to lr/100 unless --constant-lr).
+    #[arg(long, default_value_t = 0.05)]
+    pub lr: f64,
+    /// Keep the learning rate constant.
+    #[arg(long)]
+    pub constant_lr: bool,
+    /// SGD momentum.
+    #[arg(long, default_value_t = 0.9)]
+    pub momentum: f64,
+    /// Hidden layer widths, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "16,16")]
+    pub hidden: Vec<usize>,
+    /// Hidden activation: sigmoid, tanh or relu.
+    #[arg(long, default_value = "tanh")]
+    pub activation: Activation,
+    /// Training points per ring (the test set has as many).
+    #[arg(long, default_value_t = 200)]
+    pub points_per_ring: usize,
+    /// Seed of the training points, the initial weights and the batch order (the test points
+    /// use another seed derived from it).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Where figures go [default: out/<lab>].
+    #[arg(long)]
+    pub out: Option<std::path::PathBuf>,
+}
+
+/// The whole `main` of a donut lab: parses [`DonutsArgs`] (with `about` naming the rings),
+/// trains and draws with [`run_donuts_lab`], prints its `RESULT` line, and turns errors into one
+/// line on stderr.
+pub fn donuts_main(
+    lab: &'static str,
+    rings: usize,
+    default_epochs: usize,
+) -> std::process::ExitCode {
+    use clap::{CommandFactory, FromArgMatches};
+    crate::common::run_main(|| {
+        let command = DonutsArgs::command().name(lab).about(format!(
+            "Separate {rings} concentric rings of points with a multilayer perceptron."
+        ));
+        let args = DonutsArgs::from_arg_matches(&command.get_matches())?;
+        let epochs = args.epochs.unwrap_or(default_epochs);
+        let cfg = DonutsConfig {
+            lab: lab.to_string(),
+            rings,
+            points_per_ring: args.points_per_ring,
+            hidden: args.hidden,
+            activation: args.activation,
+            sgd: SgdOptions {
+                epochs,
+                batch_size: args.batch_size,
+                lr: args.lr,
+                momentum: args.momentum,
+                anneal: !args.constant_lr,
+                seed: args.seed,
+                verbose: true,
+                log_every: (epochs / 10).max(1),
+            },
+        };
+        cfg.sgd.check()?;
+        let out = crate::common::out_dir(args.out.as_deref(), lab)?;
+        println!("{}", run_donuts_lab(&cfg, &out)?);
+        Ok(())
+    })
+}
+
 /// The seed of a donut lab's test set: a fixed offset from the training seed, so the two sets
 /// never coincide.
 pub fn test_seed(seed: u64) -> u64 {
