@@ -7,6 +7,7 @@
 //! - [`plot`]: PNG figures (learning curves, class scatters with decision
 //!   regions, loss-surface heat maps with contour lines, image grids); it takes
 //!   plain Rust data and depends on no other workspace crate.
+//! - [`checkpoint`]: saving a run after each epoch and resuming it to the same final weights.
 //! - [`common`]: output folders, progress bars, the epoch table, the `RESULT`
 //!   line, and errors as one line on stderr.
 //! - [`mnist`]: training and evaluation of the two MNIST labs, and their saved models
@@ -28,6 +29,7 @@
 
 #![warn(missing_docs)]
 
+pub mod checkpoint;
 pub mod common;
 pub mod digit;
 pub mod mnist;

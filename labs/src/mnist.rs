@@ -1,6 +1,7 @@
 //! Training and evaluation for the two MNIST labs: the linear softmax classifier (by hand with
 //! `tensor` alone, or through `autograd` and `nn`) and the multilayer perceptron.
 
+use crate::checkpoint::{self, Checkpointing};
 use crate::common::{EpochProgress, LabError, Table};
 use crate::plot;
 use autograd::{no_grad, Reduction, Tensor, Var};
@@ -30,6 +31,28 @@ pub struct TrainConfig {
     pub seed: u64,
     /// Print a progress bar and a row per epoch.
     pub verbose: bool,
+    /// Stop with an error at the first loss that is NaN or infinite (on by default).
+    pub check_divergence: bool,
+    /// Save a checkpoint after each epoch (and resume from the last one), for the runs that
+    /// support it ([`train_mlp`]).
+    pub checkpoint: Option<Checkpointing>,
+}
+
+impl Default for TrainConfig {
+    /// One epoch of batch 64 at lr 0.1, cosine-annealed, seed 0, quiet, divergence checked,
+    /// no checkpoints.
+    fn default() -> Self {
+        TrainConfig {
+            epochs: 1,
+            batch_size: 64,
+            lr: 0.1,
+            anneal: true,
+            seed: 0,
+            verbose: false,
+            check_divergence: true,
+            checkpoint: None,
+        }
+    }
 }
 
 /// What one epoch gave.
@@ -63,21 +86,35 @@ impl TrainConfig {
 }
 
 /// The shared loop: for each epoch, set the rate, run `step` on every shuffled batch (it
-/// returns the batch's loss), then `evaluate` the test accuracy. Prints progress and a table
-/// row per epoch when verbose. Stops with an error at the first non-finite loss.
+/// returns the batch's loss), then `evaluate` the test accuracy, then hand the statistics so
+/// far to `end_of_epoch` (which may save a checkpoint). Prints progress and a table row per
+/// epoch when verbose. Unless `cfg.check_divergence` is off, stops with an error at the first
+/// non-finite loss, naming the step and suggesting a smaller rate.
+///
+/// `history` holds the epochs already done (by the run a checkpoint resumes); training starts
+/// at the next one. The batch order and the rate depend only on the seed and the epoch number,
+/// so a resumed run takes the same steps as one that never stopped.
 pub fn train_loop(
     train: &Split,
     cfg: &TrainConfig,
+    history: Vec<EpochStats>,
     mut step: impl FnMut(&Tensor<f32>, &[usize], f64) -> Result<f64, LabError>,
     mut evaluate: impl FnMut() -> Result<f64, LabError>,
+    mut end_of_epoch: impl FnMut(&[EpochStats]) -> Result<(), LabError>,
 ) -> Result<Vec<EpochStats>, LabError> {
     let sampler = BatchSampler::new(train.len(), cfg.batch_size, true, cfg.seed, false)?;
     let table = cfg
         .verbose
         .then(|| Table::new(&["epoch", "lr", "train loss", "test acc", "seconds"]));
-    let mut stats = Vec::with_capacity(cfg.epochs);
-    let mut global_step = 0usize;
-    for epoch in 0..cfg.epochs {
+    let mut stats = history;
+    stats.reserve(cfg.epochs.saturating_sub(stats.len()));
+    if let Some(t) = &table {
+        for s in &stats {
+            print_epoch_row(t, s);
+        }
+    }
+    let mut global_step = stats.len() * sampler.num_batches();
+    for epoch in stats.len()..cfg.epochs {
         let lr = cfg.lr_at(epoch);
         let mut progress = cfg
             .verbose
@@ -88,9 +125,9 @@ pub fn train_loop(
             let (x, y) = train.batch(&batch)?;
             let loss = step(&x, &y, lr)?;
             global_step += 1;
-            if !loss.is_finite() {
+            if cfg.check_divergence && !loss.is_finite() {
                 return Err(format!(
-                    "training diverged: the loss became {loss} at step {global_step} (epoch {}); try a smaller --lr (now {lr})",
+                    "training diverged: the loss became {loss} at step {global_step} (epoch {}); try a smaller --lr (now {lr}), or --no-divergence-check to carry on",
                     epoch + 1
                 )
                 .into());
@@ -113,17 +150,22 @@ pub fn train_loop(
             seconds,
         };
         if let Some(t) = &table {
-            t.print_row(&[
-                format!("{}", s.epoch),
-                format!("{:.4}", s.lr),
-                format!("{:.4}", s.train_loss),
-                format!("{:.4}", s.test_accuracy),
-                format!("{:.2}", s.seconds),
-            ]);
+            print_epoch_row(t, &s);
         }
         stats.push(s);
+        end_of_epoch(&stats)?;
     }
     Ok(stats)
+}
+
+fn print_epoch_row(table: &Table, s: &EpochStats) {
+    table.print_row(&[
+        format!("{}", s.epoch),
+        format!("{:.4}", s.lr),
+        format!("{:.4}", s.train_loss),
+        format!("{:.4}", s.test_accuracy),
+        format!("{:.2}", s.seconds),
+    ]);
 }
 
 /// The fraction of rows whose largest score is at the label.
@@ -207,6 +249,7 @@ impl ManualLinear {
 }
 
 /// The result of a training run.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Run {
     /// One entry per epoch.
     pub stats: Vec<EpochStats>,
@@ -239,11 +282,13 @@ pub fn train_linear_manual(
     let stats = train_loop(
         train,
         cfg,
+        Vec::new(),
         |x, y, lr| model.borrow_mut().step(x, y, lr as f32),
         || {
             let m = model.borrow();
             accuracy(&scores_in_chunks(test, |x| m.logits(x))?, &test.labels)
         },
+        |_| Ok(()),
     )?;
     Ok((model.into_inner(), Run::from_stats(stats)))
 }
@@ -267,6 +312,7 @@ pub fn train_linear_autograd(
     let stats = train_loop(
         train,
         cfg,
+        Vec::new(),
         |x, y, lr| {
             let mut opt = opt.borrow_mut();
             opt.set_lr(lr)?;
@@ -278,6 +324,7 @@ pub fn train_linear_autograd(
             Ok(f64::from(loss.item()?))
         },
         || evaluate_module(&model, test),
+        |_| Ok(()),
     )?;
     Ok((model, Run::from_stats(stats)))
 }
@@ -374,6 +421,11 @@ pub fn mlp_layers<T: autograd::Element>(
 
 /// Trains an MLP built by [`build_mlp`] with SGD (momentum `momentum`) on the negative
 /// log-likelihood.
+///
+/// With `cfg.checkpoint`, saves the parameters and the optimizer's state after every epoch
+/// ([`checkpoint::save`](crate::checkpoint::save)), and when asked to resume, starts from the
+/// latest checkpoint there, after checking it was made by a run with the same options; the
+/// final weights are then those of a run that never stopped.
 pub fn train_mlp(
     model: &Sequential<f32>,
     train: &Split,
@@ -389,10 +441,34 @@ pub fn train_mlp(
             ..Default::default()
         },
     )?);
+    let options = run_options(model, cfg, momentum);
+    let mut history = Vec::new();
+    if let Some(ck) = cfg.checkpoint.as_ref().filter(|c| c.resume) {
+        match checkpoint::latest(&ck.dir)? {
+            Some(found) => {
+                found.restore(model, &mut opt.borrow_mut(), &options)?;
+                if cfg.verbose {
+                    println!(
+                        "resuming from {} ({} of {} epochs done)",
+                        found.path.display(),
+                        found.epochs_done,
+                        cfg.epochs
+                    );
+                }
+                history = found.history;
+            }
+            None if cfg.verbose => println!(
+                "no checkpoint in {} yet: starting from epoch 1",
+                ck.dir.display()
+            ),
+            None => {}
+        }
+    }
     let nll = NLLLoss::default();
     let stats = train_loop(
         train,
         cfg,
+        history,
         |x, y, lr| {
             let mut opt = opt.borrow_mut();
             opt.set_lr(lr)?;
@@ -404,8 +480,31 @@ pub fn train_mlp(
             Ok(f64::from(loss.item()?))
         },
         || evaluate_module(model, test),
+        |stats| {
+            if let Some(ck) = &cfg.checkpoint {
+                checkpoint::save(&ck.dir, model, &opt.borrow(), &options, stats)?;
+            }
+            Ok(())
+        },
     )?;
     Ok(Run::from_stats(stats))
+}
+
+/// The options that shape an MLP run, as a checkpoint records them: a resume with any of them
+/// different would be another run.
+fn run_options(model: &Sequential<f32>, cfg: &TrainConfig, momentum: f64) -> Metadata {
+    [
+        ("run.model", model.describe()),
+        ("run.epochs", cfg.epochs.to_string()),
+        ("run.batch_size", cfg.batch_size.to_string()),
+        ("run.lr", format!("{:?}", cfg.lr)),
+        ("run.anneal", cfg.anneal.to_string()),
+        ("run.seed", cfg.seed.to_string()),
+        ("run.momentum", format!("{momentum:?}")),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
 }
 
 /// What a saved MNIST model is, written into its safetensors metadata so that a reader (the
@@ -818,6 +917,7 @@ mod tests {
             anneal: true,
             seed: 3,
             verbose: false,
+            ..Default::default()
         }
     }
 
@@ -863,6 +963,129 @@ mod tests {
         };
         assert_eq!(run(9), run(9));
         assert_ne!(run(9), run(10));
+    }
+
+    fn weights(model: &Sequential<f32>) -> Vec<f32> {
+        model
+            .parameters()
+            .iter()
+            .flat_map(|p| p.to_tensor().to_vec())
+            .collect()
+    }
+
+    #[test]
+    fn an_interrupted_run_resumes_to_the_same_weights_bit_for_bit() {
+        let (train, test) = (random_split(256, 4), random_split(64, 5));
+        let epochs = 4;
+        let straight = build_mlp(16, &[8], 10, Activation::Sigmoid, 9).unwrap();
+        let full = train_mlp(&straight, &train, &test, &cfg(epochs), 0.9).unwrap();
+
+        let dir = tempfile::tempdir().unwrap();
+        let with_checkpoints = |resume| TrainConfig {
+            checkpoint: Some(Checkpointing {
+                dir: dir.path().to_path_buf(),
+                resume,
+            }),
+            ..cfg(epochs)
+        };
+        // The first run is "killed" after two epochs.
+        let first = build_mlp(16, &[8], 10, Activation::Sigmoid, 9).unwrap();
+        let sampler_len = BatchSampler::new(train.len(), 32, true, 3, false)
+            .unwrap()
+            .num_batches();
+        // Two epochs of the four-epoch schedule, then the hook fails as a kill would.
+        let opts = run_options(&first, &with_checkpoints(false), 0.9);
+        let opt = std::cell::RefCell::new(
+            SGD::new(
+                first.parameters(),
+                SgdConfig {
+                    lr: 0.5,
+                    momentum: 0.9,
+                    ..Default::default()
+                },
+            )
+            .unwrap(),
+        );
+        let nll = NLLLoss::default();
+        let stopped = train_loop(
+            &train,
+            &with_checkpoints(false),
+            Vec::new(),
+            |x, y, lr| {
+                let mut opt = opt.borrow_mut();
+                opt.set_lr(lr)?;
+                let loss = nll.forward(&first.forward(&Var::constant(x.clone()))?, y)?;
+                opt.zero_grad();
+                loss.backward()?;
+                opt.step()?;
+                Ok(f64::from(loss.item()?))
+            },
+            || evaluate_module(&first, &test),
+            |stats| {
+                crate::checkpoint::save(dir.path(), &first, &opt.borrow(), &opts, stats)?;
+                if stats.len() == 2 {
+                    return Err("killed".into());
+                }
+                Ok(())
+            },
+        );
+        assert_eq!(stopped.unwrap_err().to_string(), "killed");
+        assert_eq!(opt.borrow().steps(), (2 * sampler_len) as u64);
+
+        // A new process: fresh model and optimizer, resumed from the checkpoint.
+        let resumed = build_mlp(16, &[8], 10, Activation::Sigmoid, 9).unwrap();
+        let rest = train_mlp(&resumed, &train, &test, &with_checkpoints(true), 0.9).unwrap();
+        assert_eq!(weights(&resumed), weights(&straight));
+        assert_eq!(rest.stats.len(), epochs);
+        let accuracies = |r: &Run| r.stats.iter().map(|s| s.test_accuracy).collect::<Vec<_>>();
+        assert_eq!(accuracies(&rest), accuracies(&full));
+        // Only the latest checkpoint is kept.
+        let kept: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(kept, vec!["epoch-0004".to_string()]);
+
+        // A resume with other options is refused, naming what differs.
+        let other = build_mlp(16, &[8], 10, Activation::Sigmoid, 9).unwrap();
+        let err = train_mlp(
+            &other,
+            &train,
+            &test,
+            &TrainConfig {
+                seed: 4,
+                ..with_checkpoints(true)
+            },
+            0.9,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("run.seed: this run has 4, the checkpoint 3"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn divergence_is_caught_at_its_step_unless_switched_off() {
+        let (train, test) = (random_split(64, 4), random_split(16, 5));
+        let model = build_mlp(16, &[8], 10, Activation::Relu, 1).unwrap();
+        let huge = TrainConfig { lr: 1e30, ..cfg(1) };
+        let err = train_mlp(&model, &train, &test, &huge, 0.0)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("training diverged: the loss became"),
+            "{err}"
+        );
+        assert!(err.contains("try a smaller --lr"), "{err}");
+        let model = build_mlp(16, &[8], 10, Activation::Relu, 1).unwrap();
+        let unchecked = TrainConfig {
+            check_divergence: false,
+            ..huge
+        };
+        let run = train_mlp(&model, &train, &test, &unchecked, 0.0).unwrap();
+        assert!(!run.stats[0].train_loss.is_finite());
     }
 
     #[test]

@@ -84,6 +84,7 @@ fn trained_model(path: &Path) -> f64 {
         anneal: true,
         seed: 0,
         verbose: false,
+        ..Default::default()
     };
     let run = train_mlp(&model, &train, &test, &cfg, 0.9).unwrap();
     let arch = Architecture::Mlp {

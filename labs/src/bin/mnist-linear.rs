@@ -42,6 +42,9 @@ struct Args {
     /// Use the tensor crate alone, with the gradient written by hand.
     #[arg(long)]
     manual: bool,
+    /// Carry on when the loss becomes NaN or infinite instead of stopping with an error.
+    #[arg(long)]
+    no_divergence_check: bool,
     /// Save the trained weights here (safetensors: `weight` 10x784, `bias` 10).
     #[arg(long, value_name = "FILE")]
     save: Option<PathBuf>,
@@ -61,6 +64,8 @@ fn main() -> ExitCode {
             anneal: !args.constant_lr,
             seed: args.seed,
             verbose: true,
+            check_divergence: !args.no_divergence_check,
+            checkpoint: None,
         };
         let out = out_dir(args.out.as_deref(), lab)?;
         let mnist = Mnist::load_verbose(args.data_dir.as_deref())?;

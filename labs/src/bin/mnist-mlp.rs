@@ -8,6 +8,7 @@
 
 use clap::Parser;
 use datasets::Mnist;
+use labs::checkpoint::Checkpointing;
 use labs::common::{check_lr, out_dir, result_line, run_main};
 use labs::mnist::{
     build_mlp, module_scores, plot_digit_figures, plot_learning_curves, save_model, train_mlp,
@@ -57,6 +58,16 @@ struct Args {
     /// Write the model's predictions for the 10,000 test images here, one digit per line.
     #[arg(long, value_name = "FILE")]
     save_predictions: Option<PathBuf>,
+    /// Save a checkpoint (parameters and optimizer state) here after every epoch.
+    #[arg(long, value_name = "DIR")]
+    checkpoint: Option<PathBuf>,
+    /// Continue from the latest checkpoint in --checkpoint DIR (same options required); the
+    /// final weights are those of a run that never stopped.
+    #[arg(long, requires = "checkpoint")]
+    resume: bool,
+    /// Carry on when the loss becomes NaN or infinite instead of stopping with an error.
+    #[arg(long)]
+    no_divergence_check: bool,
 }
 
 fn main() -> ExitCode {
@@ -75,6 +86,11 @@ fn main() -> ExitCode {
             anneal: !args.constant_lr,
             seed: args.seed,
             verbose: true,
+            check_divergence: !args.no_divergence_check,
+            checkpoint: args.checkpoint.map(|dir| Checkpointing {
+                dir,
+                resume: args.resume,
+            }),
         };
         let out = out_dir(args.out.as_deref(), lab)?;
         let mnist = Mnist::load_verbose(args.data_dir.as_deref())?;
