@@ -3,7 +3,30 @@
 use crate::var::{set_grad_enabled, BackwardCtx, Origin};
 use crate::{AutogradError, Result, Var};
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use tensor::{Element, Tensor};
+
+/// Hashes node ids, which are distinct sequential integers: one multiplication spreads them
+/// (Fibonacci hashing). The default SipHash, built to resist adversarial keys, cost more than
+/// the arithmetic of a small op's backward.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_u64(&mut self, id: u64) {
+        self.0 = id.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+type IdBuild = BuildHasherDefault<IdHasher>;
 
 /// How a backward pass runs.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -147,7 +170,7 @@ fn run<T: Element>(
     // Reachable op nodes, found with an explicit stack; processed by id descending, which is
     // a topological order because ids increase at creation.
     let mut ops: Vec<Var<T>> = Vec::new();
-    let mut seen: HashSet<u64> = HashSet::new();
+    let mut seen: HashSet<u64, IdBuild> = HashSet::default();
     let mut stack: Vec<Var<T>> = roots
         .iter()
         .filter(|(r, _)| r.requires_grad())
@@ -168,7 +191,8 @@ fn run<T: Element>(
     }
     ops.sort_unstable_by_key(|v| std::cmp::Reverse(v.id()));
 
-    let mut pending: HashMap<u64, Option<Var<T>>> = HashMap::new();
+    let mut pending: HashMap<u64, Option<Var<T>>, IdBuild> =
+        HashMap::with_capacity_and_hasher(ops.len() + 1, IdBuild::default());
     let mut leaves: Vec<Var<T>> = Vec::new();
     for (r, g) in roots {
         if r.requires_grad() {
@@ -222,11 +246,12 @@ fn run<T: Element>(
             if !input.requires_grad() {
                 continue;
             }
-            let in_shape = input.shape();
-            let gi = if gi.shape() == in_shape {
+            // Compared in place: `Var::shape` copies the shape into a new Vec.
+            let same_shape = gi.value().shape() == input.value().shape();
+            let gi = if same_shape {
                 gi
             } else {
-                gi.sum_to_shape(&in_shape)?
+                gi.sum_to_shape(&input.shape())?
             };
             if opts.check_finite && !gi.value().all_finite() {
                 return Err(AutogradError::NonFiniteGradient {

@@ -96,8 +96,9 @@ pub(crate) struct OpRecord<T: Element> {
 pub(crate) enum Origin<T: Element> {
     /// Made by the user (a parameter, an input, a constant).
     Leaf,
-    /// Made by an op whose inputs and backward rule are still held.
-    Op(Box<OpRecord<T>>),
+    /// Made by an op whose inputs and backward rule are still held (inline: a box here was one
+    /// more allocation per recorded op).
+    Op(OpRecord<T>),
     /// Made by an op whose graph a backward pass has freed.
     Freed(&'static str),
 }
@@ -219,11 +220,11 @@ impl<T: Element> Var<T> {
             Self::make(
                 value,
                 true,
-                Origin::Op(Box::new(OpRecord {
+                Origin::Op(OpRecord {
                     name,
                     inputs: inputs.iter().map(|&v| v.clone()).collect(),
                     backward: Box::new(backward),
-                })),
+                }),
             )
         } else {
             Self::constant(value)

@@ -186,13 +186,19 @@ impl<T: Element> Optimizer<T> for SGD<T> {
                     found: g.shape().to_vec(),
                 });
             }
-            let (pv, gv) = (value.view_mut(), g.view());
             if c.momentum == 0.0 {
-                Zip::from(pv).and(gv).for_each(|p, &g| {
-                    *p -= lr * (g + wd * *p);
-                });
+                let update = |p: &mut T, g: T| *p -= lr * (g + wd * *p);
+                match (value.as_slice_mut(), g.as_slice()) {
+                    // Plain slices vectorise; ndarray's n-d Zip here did not (it was a third of
+                    // a batch-1 step).
+                    (Some(ps), Some(gs)) => ps.iter_mut().zip(gs).for_each(|(p, &g)| update(p, g)),
+                    _ => Zip::from(value.view_mut())
+                        .and(g.view())
+                        .for_each(|p, &g| update(p, g)),
+                }
                 continue;
             }
+            let (pv, gv) = (value.view_mut(), g.view());
             match buf {
                 None => {
                     // First step: the buffer is the (decayed) gradient itself, undampened.

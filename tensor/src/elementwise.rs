@@ -172,8 +172,17 @@ impl<T: Element> Tensor<T> {
 
     /// The logistic function `1 / (1 + e^-x)`, computed without overflow for large `|x|`
     /// (PyTorch's `torch.sigmoid`).
+    ///
+    /// For `f32` it runs a branch-free form whose exponential is a polynomial (Cephes' `expf`)
+    /// that the compiler vectorises, within a few ulp of [`sigmoid`](crate::sigmoid) (which
+    /// calls the C library's `expf` once per element: 6% of an MNIST training step).
     pub fn sigmoid(&self) -> Tensor<T> {
-        self.map(sigmoid)
+        let mut data = self.to_vec();
+        match (&mut data as &mut dyn std::any::Any).downcast_mut::<Vec<f32>>() {
+            Some(v) => v.iter_mut().for_each(|x| *x = sigmoid_f32(*x)),
+            None => data.iter_mut().for_each(|x| *x = sigmoid(*x)),
+        }
+        Tensor::from_vec(self.shape(), data).expect("one value per element")
     }
 
     /// The hyperbolic tangent (PyTorch's `torch.tanh`).
@@ -247,6 +256,45 @@ pub fn sigmoid<T: Element>(x: T) -> T {
     }
 }
 
+/// The logistic function for `f32` without branches or calls, so that loops over it
+/// vectorise: `e = exp(-|x|)`, then `1 / (1 + e)` or `e / (1 + e)` by the sign. NaN stays NaN.
+#[inline]
+pub(crate) fn sigmoid_f32(x: f32) -> f32 {
+    let e = exp_nonpositive_f32(-x.abs());
+    let r = 1.0 / (1.0 + e);
+    if x >= 0.0 {
+        r
+    } else {
+        e * r
+    }
+}
+
+/// `e^x` for `x <= 0` (NaN passes through): Cody-Waite reduction `x = n ln 2 + r`,
+/// `|r| <= ln 2 / 2`, and Cephes' degree-7 polynomial for `e^r` (relative error ~1e-7).
+/// Below `-87.33` (where `e^x` leaves the normal range) it returns 0.
+#[inline]
+fn exp_nonpositive_f32(x: f32) -> f32 {
+    const MIN: f32 = -87.336_54; // ln of the smallest normal f32
+    let underflow = x < MIN;
+    let x = if underflow { MIN } else { x };
+    // Round x / ln 2 to an integer (x <= 0: truncating t - 0.5 rounds to nearest).
+    let n = (x * std::f32::consts::LOG2_E - 0.5) as i32;
+    let nf = n as f32;
+    let r = x - nf * 0.693_359_4 - nf * -2.121_944_4e-4;
+    let p = ((((1.987_569_1e-4 * r + 1.398_199_9e-3) * r + 8.333_452e-3) * r + 4.166_579_6e-2) * r
+        + 1.666_666_5e-1)
+        * r
+        + 0.5;
+    let er = p * r * r + r + 1.0;
+    // 2^n for n in [-126, 0]: the exponent field alone.
+    let scale = f32::from_bits(((n + 127).max(1) as u32) << 23);
+    if underflow {
+        0.0
+    } else {
+        er * scale
+    }
+}
+
 macro_rules! binary_operator {
     ($trait:ident, $method:ident, $named:ident) => {
         /// # Panics
@@ -282,5 +330,49 @@ impl<T: Element> Neg for &Tensor<T> {
     type Output = Tensor<T>;
     fn neg(self) -> Tensor<T> {
         Tensor::neg(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The vectorisable f32 sigmoid against the composed, libm-based one, over the whole range
+    /// a network sees and beyond: within 4 ulp (relative), or 1e-37 absolute near underflow.
+    #[test]
+    fn fast_f32_sigmoid_matches_the_libm_one() {
+        let mut worst = 0.0f64;
+        let mut x = -120.0f32;
+        while x <= 120.0 {
+            for v in [x, x * 0.01, x * 1e-4] {
+                let (fast, slow) = (sigmoid_f32(v), sigmoid(v));
+                let err = (f64::from(fast) - f64::from(slow)).abs();
+                let rel = err / f64::from(slow).abs().max(1e-30);
+                assert!(
+                    rel <= 4.0 * f64::from(f32::EPSILON) || err <= 1e-37,
+                    "sigmoid({v}): fast {fast} vs libm {slow}"
+                );
+                if err > 1e-37 {
+                    worst = worst.max(rel);
+                }
+            }
+            x += 0.0137;
+        }
+        assert!(worst > 0.0, "the comparison ran");
+        assert_eq!(sigmoid_f32(0.0), 0.5);
+        assert_eq!(sigmoid_f32(f32::INFINITY), 1.0);
+        assert_eq!(sigmoid_f32(f32::NEG_INFINITY), 0.0);
+        assert!(sigmoid_f32(f32::NAN).is_nan());
+        // And the tensor method uses it for f32, the libm form for f64.
+        let t = crate::Tensor::from_vec(&[3], vec![-3.0f32, 0.25, 9.0]).unwrap();
+        assert_eq!(
+            t.sigmoid().to_vec(),
+            vec![sigmoid_f32(-3.0), sigmoid_f32(0.25), sigmoid_f32(9.0)]
+        );
+        let t = crate::Tensor::from_vec(&[2], vec![-3.0f64, 0.25]).unwrap();
+        assert_eq!(
+            t.sigmoid().to_vec(),
+            vec![sigmoid(-3.0f64), sigmoid(0.25f64)]
+        );
     }
 }

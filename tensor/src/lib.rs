@@ -46,8 +46,10 @@
 mod element;
 mod elementwise;
 mod error;
+mod kernel;
 mod layout;
 mod linalg;
+mod parallel;
 mod reduce;
 mod shape;
 #[allow(clippy::module_inception)]
@@ -57,5 +59,6 @@ pub mod testing;
 pub use element::Element;
 pub use elementwise::sigmoid;
 pub use error::{Result, TensorError};
+pub use parallel::{num_threads, set_num_threads};
 pub use shape::{broadcast_shapes, normalize_axis};
 pub use tensor::Tensor;

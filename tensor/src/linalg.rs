@@ -1,7 +1,8 @@
 //! Matrix products.
 
+use crate::kernel::{gemm_into, gemm_new};
 use crate::{Element, Result, Tensor, TensorError};
-use ndarray::{linalg::general_mat_mul, ArrayView2, Axis, Ix2, Ix3};
+use ndarray::{ArrayView2, Axis, Ix2, Ix3};
 
 impl<T: Element> Tensor<T> {
     /// The matrix product (PyTorch's `torch.matmul`) for these ranks:
@@ -46,7 +47,7 @@ impl<T: Element> Tensor<T> {
                 let b = as2(other, transpose_other);
                 check_inner(&a, &b).map_err(mismatch)?;
                 Ok(Tensor {
-                    data: a.dot(&b).into_dyn(),
+                    data: gemm_new(&a, &b).into_dyn(),
                 })
             }
             (3, 2) | (3, 3) => {
@@ -79,7 +80,7 @@ impl<T: Element> Tensor<T> {
                     let o = out.get_or_insert_with(|| {
                         ndarray::Array3::zeros((batch, a.nrows(), b.ncols()))
                     });
-                    general_mat_mul(T::one(), &a, &b, T::zero(), &mut o.index_axis_mut(Axis(0), i));
+                    gemm_into(T::one(), &a, &b, T::zero(), &mut o.index_axis_mut(Axis(0), i));
                 }
                 let out = out.unwrap_or_else(|| {
                     let (n, m) = (
@@ -98,6 +99,26 @@ impl<T: Element> Tensor<T> {
         }
     }
 
+    /// `self = op(a) x op(b)` for 2-D operands, written into `self` (which must have the
+    /// product's shape) without allocating: BLAS's `gemm` with `beta = 0`.
+    pub fn matmul_t_into(
+        &mut self,
+        a: &Tensor<T>,
+        transpose_a: bool,
+        b: &Tensor<T>,
+        transpose_b: bool,
+    ) -> Result<()> {
+        self.gemm_into(
+            "matmul_into",
+            T::one(),
+            a,
+            transpose_a,
+            b,
+            transpose_b,
+            T::zero(),
+        )
+    }
+
     /// `self += alpha * op(a) x op(b)` in place for 2-D operands, `op` transposing when its flag
     /// is set: BLAS's `gemm` with `beta = 1`, used to accumulate weight gradients without a
     /// temporary.
@@ -109,9 +130,24 @@ impl<T: Element> Tensor<T> {
         b: &Tensor<T>,
         transpose_b: bool,
     ) -> Result<()> {
+        self.gemm_into("addmm", alpha, a, transpose_a, b, transpose_b, T::one())
+    }
+
+    /// `self = alpha * op(a) x op(b) + beta * self`, checked.
+    #[allow(clippy::too_many_arguments)]
+    fn gemm_into(
+        &mut self,
+        op: &'static str,
+        alpha: T,
+        a: &Tensor<T>,
+        transpose_a: bool,
+        b: &Tensor<T>,
+        transpose_b: bool,
+        beta: T,
+    ) -> Result<()> {
         if a.ndim() != 2 || b.ndim() != 2 || self.ndim() != 2 {
             return Err(TensorError::ShapeMismatch {
-                op: "addmm",
+                op,
                 lhs: a.shape().to_vec(),
                 rhs: b.shape().to_vec(),
                 reason: format!("must be 2-D, as must the output {:?}", self.shape()),
@@ -120,7 +156,7 @@ impl<T: Element> Tensor<T> {
         let av = as2(a, transpose_a);
         let bv = as2(b, transpose_b);
         let err = |reason: String| TensorError::ShapeMismatch {
-            op: "addmm",
+            op,
             lhs: a.shape().to_vec(),
             rhs: b.shape().to_vec(),
             reason,
@@ -138,7 +174,7 @@ impl<T: Element> Tensor<T> {
             .view_mut()
             .into_dimensionality::<Ix2>()
             .expect("rank 2");
-        general_mat_mul(alpha, &av, &bv, T::one(), &mut c);
+        gemm_into(alpha, &av, &bv, beta, &mut c);
         Ok(())
     }
 }

@@ -203,3 +203,27 @@ fn layout_ops() {
     assert_eq!(a.unsqueeze(1).unwrap().shape(), &[2, 1, 3]);
     assert_eq!(a.slice_rows(1..2).unwrap().to_vec(), vec![4.0, 5.0, 6.0]);
 }
+
+/// `index_select` on axis 0 copies whole rows of a row-major tensor as slices; a transposed
+/// (not row-major) tensor takes ndarray's general path. Both must give the same rows.
+#[test]
+fn index_select_rows_fast_path_matches_the_general_path() {
+    let v: Vec<f64> = (0..24).map(f64::from).collect();
+    let a = t(&[4, 2, 3], &v);
+    let idx = [3, 0, 3, 1];
+    let fast = a.index_select(0, &idx).unwrap();
+    let expected: Vec<f64> = idx
+        .iter()
+        .flat_map(|&i| v[i * 6..(i + 1) * 6].to_vec())
+        .collect();
+    assert_eq!(fast.shape(), &[4, 2, 3]);
+    assert_eq!(fast.to_vec(), expected);
+    // The same rows from a column-major copy (ndarray's `select`, the general path).
+    use ndarray::ShapeBuilder;
+    let mut col_major = ndarray::ArrayD::zeros(ndarray::IxDyn(&[4, 2, 3]).f());
+    col_major.assign(a.array());
+    let col_major = Tensor::from_array(col_major);
+    assert!(col_major.as_slice().is_none());
+    assert_eq!(col_major.index_select(0, &idx).unwrap().to_vec(), expected);
+    assert_eq!(a.select_rows(&[]).unwrap().shape(), &[0, 2, 3]);
+}

@@ -1,0 +1,130 @@
+//! Times MNIST training of the issue-5 model (784-hidden-10 MLP, log-softmax + NLL, plain SGD)
+//! and, in the same run, the same step's matrix products alone (the "gemm floor").
+//!
+//! Epochs and floor epochs alternate, so that a machine shared with other work slows both
+//! alike; the last line reports medians:
+//! `RESULT bench=train epoch_seconds=.. step_us=.. gemm_floor_seconds=.. threads=.. batch=..`
+//! followed by `steps=..` (steps per epoch), the test accuracy after training, and the CPU
+//! seconds of an epoch and of the floor (all threads), which a busy machine disturbs less.
+
+use benches::{median, process_cpu_seconds, Activation, BenchError, GemmFloor, Mlp};
+use clap::Parser;
+use datasets::{BatchSampler, Mnist};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+/// Train the MNIST MLP and time it against its matrix-product floor.
+#[derive(Parser, Debug)]
+#[command(version)]
+struct Args {
+    /// Passes over the training set (each followed by a pass of the floor).
+    #[arg(long, default_value_t = 3)]
+    epochs: usize,
+    /// Images per SGD step.
+    #[arg(long, default_value_t = 64)]
+    batch_size: usize,
+    /// Hidden layer width.
+    #[arg(long, default_value_t = 128)]
+    hidden: usize,
+    /// Hidden activation: sigmoid, tanh or relu.
+    #[arg(long, default_value = "sigmoid")]
+    activation: Activation,
+    /// Threads the matrix products use (results are bit-identical for any count).
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+    /// Learning rate of plain SGD.
+    #[arg(long, default_value_t = 0.1)]
+    lr: f64,
+    /// Steps per epoch, if fewer than a full pass (to time batch 1 without 60,000 steps).
+    #[arg(long)]
+    steps: Option<usize>,
+    /// Seed of the weights and the shuffles.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Folder with the four MNIST files (else $MNIST_DIR, else the default cache).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+}
+
+fn run() -> Result<(), BenchError> {
+    let args = Args::parse();
+    if args.epochs == 0 || args.batch_size == 0 || args.hidden == 0 || args.threads == 0 {
+        return Err("--epochs, --batch-size, --hidden and --threads must be at least 1".into());
+    }
+    tensor::set_num_threads(args.threads);
+    let mnist = Mnist::load(args.data_dir.as_deref())?;
+    let train = &mnist.train;
+    let (inputs, classes) = (train.image_size(), 10);
+    let mut mlp = Mlp::new(
+        inputs,
+        args.hidden,
+        classes,
+        args.activation,
+        args.lr,
+        args.seed,
+    )?;
+    let mut floor = GemmFloor::new(args.batch_size, inputs, args.hidden, classes);
+    let sampler = BatchSampler::new(train.len(), args.batch_size, true, args.seed, false)?;
+    let steps = args.steps.unwrap_or(usize::MAX).min(sampler.num_batches());
+
+    let (mut epoch_s, mut floor_s, mut step_us) = (vec![], vec![], vec![]);
+    let (mut epoch_cpu, mut floor_cpu) = (vec![], vec![]);
+    for epoch in 0..args.epochs {
+        let batches: Vec<Vec<usize>> = sampler.epoch(epoch as u64).take(steps).collect();
+        let (mut loss_sum, start, cpu) = (0.0f64, Instant::now(), process_cpu_seconds());
+        for b in &batches {
+            let t = Instant::now();
+            let (x, y) = train.batch(b)?;
+            loss_sum += f64::from(mlp.step(x, &y)?);
+            step_us.push(t.elapsed().as_secs_f64() * 1e6);
+        }
+        epoch_s.push(start.elapsed().as_secs_f64());
+        epoch_cpu.push(process_cpu_seconds() - cpu);
+        // The floor gets the same batches, gathered outside its timing.
+        let xs = batches
+            .iter()
+            .map(|b| Ok(train.batch(b)?.0))
+            .collect::<Result<Vec<_>, BenchError>>()?;
+        let (start, cpu) = (Instant::now(), process_cpu_seconds());
+        for x in &xs {
+            floor.step(x)?;
+        }
+        floor_s.push(start.elapsed().as_secs_f64());
+        floor_cpu.push(process_cpu_seconds() - cpu);
+        println!(
+            "epoch {}: {:.3} s, cpu {:.3} s ({} steps, mean loss {:.4}); gemm floor {:.3} s, cpu {:.3} s",
+            epoch + 1,
+            epoch_s[epoch],
+            epoch_cpu[epoch],
+            batches.len(),
+            loss_sum / batches.len() as f64,
+            floor_s[epoch],
+            floor_cpu[epoch]
+        );
+    }
+    let acc = mlp.accuracy(&mnist.test.images, &mnist.test.labels)?;
+    println!(
+        "RESULT bench=train epoch_seconds={:.4} step_us={:.2} gemm_floor_seconds={:.4} threads={} batch={} steps={} test_accuracy={:.4} epoch_cpu_seconds={:.4} gemm_floor_cpu_seconds={:.4}",
+        median(&epoch_s),
+        median(&step_us),
+        median(&floor_s),
+        args.threads,
+        args.batch_size,
+        steps,
+        acc,
+        median(&epoch_cpu),
+        median(&floor_cpu)
+    );
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("train-bench: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
