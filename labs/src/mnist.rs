@@ -1067,6 +1067,41 @@ mod tests {
     }
 
     #[test]
+    fn two_threads_train_the_same_mlp_bit_for_bit() {
+        // MNIST's shapes, so that the first layer's products are split over threads.
+        let mut rng = StdRng::seed_from_u64(6);
+        let split = |n: usize, rng: &mut StdRng| Split {
+            images: Tensor::<f32>::rand_uniform(&[n, 784], 0.0, 1.0, rng),
+            labels: (0..n).map(|i| (i % 10) as u8).collect(),
+            rows: 28,
+            cols: 28,
+        };
+        let (train, test) = (split(256, &mut rng), split(64, &mut rng));
+        let run = |threads| {
+            tensor::set_num_threads(threads);
+            let model = build_mlp(784, &[128], 10, Activation::Sigmoid, 2).unwrap();
+            let cfg = TrainConfig {
+                batch_size: 128,
+                ..cfg(2)
+            };
+            let run = train_mlp(&model, &train, &test, &cfg, 0.9).unwrap();
+            tensor::set_num_threads(1);
+            let bits: Vec<u32> = weights(&model).iter().map(|w| w.to_bits()).collect();
+            (
+                bits,
+                run.stats.iter().map(|s| s.train_loss).collect::<Vec<_>>(),
+            )
+        };
+        let one = run(1);
+        assert_eq!(one, run(2));
+        let fresh = build_mlp(784, &[128], 10, Activation::Sigmoid, 2).unwrap();
+        assert_ne!(
+            weights(&fresh),
+            one.0.iter().map(|&b| f32::from_bits(b)).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
     fn divergence_is_caught_at_its_step_unless_switched_off() {
         let (train, test) = (random_split(64, 4), random_split(16, 5));
         let model = build_mlp(16, &[8], 10, Activation::Relu, 1).unwrap();

@@ -45,6 +45,9 @@ struct Args {
     /// Carry on when the loss becomes NaN or infinite instead of stopping with an error.
     #[arg(long)]
     no_divergence_check: bool,
+    /// Threads for the matrix products (results are the same, bit for bit, at any count).
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
     /// Save the trained weights here (safetensors: `weight` 10x784, `bias` 10).
     #[arg(long, value_name = "FILE")]
     save: Option<PathBuf>,
@@ -53,6 +56,10 @@ struct Args {
 fn main() -> ExitCode {
     run_main(|| {
         let args = Args::parse();
+        if args.threads == 0 {
+            return Err("--threads must be at least 1".into());
+        }
+        tensor::set_num_threads(args.threads);
         let lab = "mnist-linear";
         if args.epochs == 0 || args.batch_size == 0 {
             return Err("--epochs and --batch-size must be at least 1".into());

@@ -68,11 +68,18 @@ struct Args {
     /// Carry on when the loss becomes NaN or infinite instead of stopping with an error.
     #[arg(long)]
     no_divergence_check: bool,
+    /// Threads for the matrix products (results are the same, bit for bit, at any count).
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
 }
 
 fn main() -> ExitCode {
     run_main(|| {
         let args = Args::parse();
+        if args.threads == 0 {
+            return Err("--threads must be at least 1".into());
+        }
+        tensor::set_num_threads(args.threads);
         let lab = "mnist-mlp";
         if args.epochs == 0 || args.batch_size == 0 || args.hidden.contains(&0) {
             return Err(
