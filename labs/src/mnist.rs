@@ -423,7 +423,7 @@ pub fn mlp_layers<T: autograd::Element>(
 /// log-likelihood.
 ///
 /// With `cfg.checkpoint`, saves the parameters and the optimizer's state after every epoch
-/// ([`checkpoint::save`](crate::checkpoint::save)), and when asked to resume, starts from the
+/// ([`checkpoint::save`]), and when asked to resume, starts from the
 /// latest checkpoint there, after checking it was made by a run with the same options; the
 /// final weights are then those of a run that never stopped.
 pub fn train_mlp(

@@ -682,7 +682,7 @@ pub struct DonutsArgs {
     /// use another seed derived from it).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Where figures go [default: out/<lab>].
+    /// Where figures go [default: out/LAB, the lab's name].
     #[arg(long)]
     pub out: Option<std::path::PathBuf>,
 }
