@@ -11,28 +11,8 @@ use std::error::Error;
 /// Errors of the benchmark code: any of the workspace's errors, boxed.
 pub type BenchError = Box<dyn Error + Send + Sync>;
 
-/// The hidden activation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Activation {
-    /// The logistic function (the model).
-    Sigmoid,
-    /// The hyperbolic tangent.
-    Tanh,
-    /// The rectifier.
-    Relu,
-}
-
-impl std::str::FromStr for Activation {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "sigmoid" => Ok(Activation::Sigmoid),
-            "tanh" => Ok(Activation::Tanh),
-            "relu" => Ok(Activation::Relu),
-            _ => Err(format!("expected sigmoid, tanh or relu, found {s:?}")),
-        }
-    }
-}
+/// The hidden activation (the labs' own: `sigmoid`, `tanh` or `relu` on the command line).
+pub use labs::mnist::Activation;
 
 /// `Linear(inputs, hidden), activation, Linear(hidden, classes), LogSoftmax` trained on the
 /// negative log-likelihood by plain SGD: PyTorch's `nn.Sequential` + `F.nll_loss` +

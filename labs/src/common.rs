@@ -52,6 +52,22 @@ pub fn check_lr(lr: f64) -> Result<f64, LabError> {
     }
 }
 
+/// The learning rate of epoch `epoch` (0-based) of a run of `epochs` epochs at base rate `lr`:
+/// constant, or with `anneal` a cosine from `lr` down to `lr / 100` (PyTorch's
+/// `CosineAnnealingLR` with `T_max = epochs`). Every lab schedules its rate this way.
+pub fn lr_at(lr: f64, anneal: bool, epochs: usize, epoch: usize) -> f64 {
+    use optim::{CosineAnnealingLR, LrSchedule};
+    if anneal {
+        CosineAnnealingLR {
+            t_max: epochs,
+            eta_min: lr / 100.0,
+        }
+        .lr(lr, epoch)
+    } else {
+        lr
+    }
+}
+
 /// The closing line every lab prints last: `RESULT lab=<name> key=value ...`.
 pub fn result_line(lab: &str, fields: &[(&str, String)]) -> String {
     let mut line = format!("RESULT lab={lab}");

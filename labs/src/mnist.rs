@@ -10,7 +10,7 @@ use nn::state_dict::{write_safetensors, Metadata};
 use nn::{
     Init, Linear, LogSoftmax, Module, NLLLoss, ReLU, SafetensorsFile, Sequential, Sigmoid, Tanh,
 };
-use optim::{CosineAnnealingLR, LrSchedule, Optimizer, SgdConfig, SGD};
+use optim::{Optimizer, SgdConfig, SGD};
 use rand::{rngs::StdRng, SeedableRng};
 use std::path::Path;
 use std::time::Instant;
@@ -73,15 +73,7 @@ pub struct EpochStats {
 impl TrainConfig {
     /// The learning rate of epoch `epoch` (0-based).
     pub fn lr_at(&self, epoch: usize) -> f64 {
-        if self.anneal {
-            CosineAnnealingLR {
-                t_max: self.epochs,
-                eta_min: self.lr / 100.0,
-            }
-            .lr(self.lr, epoch)
-        } else {
-            self.lr
-        }
+        crate::common::lr_at(self.lr, self.anneal, self.epochs, epoch)
     }
 }
 

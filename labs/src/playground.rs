@@ -21,7 +21,7 @@ use autograd::{no_grad, Reduction, Tensor, Var};
 use datasets::synthetic::{donuts, Classification};
 use datasets::BatchSampler;
 use nn::{BCELoss, Linear, LogSoftmax, MSELoss, Module, NLLLoss, Sequential, Sigmoid};
-use optim::{CosineAnnealingLR, LrSchedule, Optimizer, SgdConfig, SGD};
+use optim::{Optimizer, SgdConfig, SGD};
 use std::path::Path;
 use std::time::Instant;
 
@@ -65,15 +65,7 @@ impl SgdOptions {
 
     /// The learning rate of epoch `epoch` (0-based).
     pub fn lr_at(&self, epoch: usize) -> f64 {
-        if self.anneal {
-            CosineAnnealingLR {
-                t_max: self.epochs,
-                eta_min: self.lr / 100.0,
-            }
-            .lr(self.lr, epoch)
-        } else {
-            self.lr
-        }
+        crate::common::lr_at(self.lr, self.anneal, self.epochs, epoch)
     }
 }
 
