@@ -6,17 +6,7 @@ include!("../fuzz/safetensors_case.rs");
 
 #[test]
 fn every_saved_fuzz_input_reads_or_fails_cleanly() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
-    let mut count = 0;
-    for dir in ["seeds", "regressions"] {
-        let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
-            continue;
-        };
-        for entry in entries {
-            let path = entry.expect("directory entry").path();
-            run_case(&std::fs::read(&path).expect("readable input"));
-            count += 1;
-        }
-    }
+    let fuzz_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    let count = tensor::testing::replay_fuzz_inputs(&fuzz_dir, run_case);
     assert!(count >= 3, "expected the saved fuzz inputs, found {count}");
 }

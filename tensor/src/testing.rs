@@ -69,3 +69,24 @@ fn unravel(mut i: usize, shape: &[usize]) -> Vec<usize> {
     }
     idx
 }
+
+/// Replays the saved inputs of a crate's fuzz target as a regression test: runs `case` on every
+/// file in `fuzz_dir/seeds` (hand-made inputs) and `fuzz_dir/regressions` (a run's minimised
+/// corpus), and returns how many it ran. A missing folder counts as empty.
+///
+/// # Panics
+/// When a file cannot be read, or `case` panics (that is its purpose).
+pub fn replay_fuzz_inputs(fuzz_dir: &std::path::Path, mut case: impl FnMut(&[u8])) -> usize {
+    let mut count = 0;
+    for dir in ["seeds", "regressions"] {
+        let Ok(entries) = std::fs::read_dir(fuzz_dir.join(dir)) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.expect("directory entry").path();
+            case(&std::fs::read(&path).expect("readable input"));
+            count += 1;
+        }
+    }
+    count
+}
