@@ -193,12 +193,12 @@ fn mlp_step(params: &[Var<f64>], x: &Var<f64>, targets: &[usize], opts: Backward
 fn small_mlp() -> (Vec<Var<f64>>, Var<f64>, Vec<usize>) {
     let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(7);
     let params = vec![
-        Var::parameter(Tensor::rand_uniform(&[8, 4], -0.5, 0.5, &mut rng)),
+        Var::parameter(Tensor::rand_uniform(&[8, 4], -0.5, 0.5, &mut rng).unwrap()),
         Var::parameter(Tensor::zeros(&[8])),
-        Var::parameter(Tensor::rand_uniform(&[3, 8], -0.5, 0.5, &mut rng)),
+        Var::parameter(Tensor::rand_uniform(&[3, 8], -0.5, 0.5, &mut rng).unwrap()),
         Var::parameter(Tensor::zeros(&[3])),
     ];
-    let x = Var::constant(Tensor::rand_normal(&[16, 4], 0.0, 1.0, &mut rng));
+    let x = Var::constant(Tensor::rand_normal(&[16, 4], 0.0, 1.0, &mut rng).unwrap());
     let targets = (0..16).map(|i| i % 3).collect();
     (params, x, targets)
 }

@@ -171,8 +171,8 @@ proptest! {
         let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(seed);
         let a_shape = if ta { [k, n] } else { [n, k] };
         let b_shape = if tb { [m, k] } else { [k, m] };
-        let a = Tensor::rand_uniform(&a_shape, -2.0, 2.0, &mut rng);
-        let b = Tensor::rand_uniform(&b_shape, -2.0, 2.0, &mut rng);
+        let a = Tensor::rand_uniform(&a_shape, -2.0, 2.0, &mut rng).unwrap();
+        let b = Tensor::rand_uniform(&b_shape, -2.0, 2.0, &mut rng).unwrap();
         check(|v| v[0].matmul_t(ta, &v[1], tb), &[a, b]);
     }
 
@@ -180,11 +180,11 @@ proptest! {
     fn matmul_batched(bsz in 1usize..4, n in 1usize..4, k in 1usize..4, m in 1usize..4, shared: bool, ta: bool, tb: bool, seed in any::<u64>()) {
         let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(seed);
         let a_shape = if ta { [bsz, k, n] } else { [bsz, n, k] };
-        let a = Tensor::rand_uniform(&a_shape, -2.0, 2.0, &mut rng);
+        let a = Tensor::rand_uniform(&a_shape, -2.0, 2.0, &mut rng).unwrap();
         let b = if shared {
-            Tensor::rand_uniform(&if tb { vec![m, k] } else { vec![k, m] }, -2.0, 2.0, &mut rng)
+            Tensor::rand_uniform(&if tb { vec![m, k] } else { vec![k, m] }, -2.0, 2.0, &mut rng).unwrap()
         } else {
-            Tensor::rand_uniform(&if tb { vec![bsz, m, k] } else { vec![bsz, k, m] }, -2.0, 2.0, &mut rng)
+            Tensor::rand_uniform(&if tb { vec![bsz, m, k] } else { vec![bsz, k, m] }, -2.0, 2.0, &mut rng).unwrap()
         };
         check(|v| v[0].matmul_t(ta, &v[1], tb), &[a, b]);
     }
@@ -192,9 +192,9 @@ proptest! {
     #[test]
     fn linear(n in 1usize..5, i in 1usize..5, o in 1usize..5, bias: bool, seed in any::<u64>()) {
         let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(seed);
-        let x = Tensor::rand_uniform(&[n, i], -2.0, 2.0, &mut rng);
-        let w = Tensor::rand_uniform(&[o, i], -2.0, 2.0, &mut rng);
-        let b = Tensor::rand_uniform(&[o], -2.0, 2.0, &mut rng);
+        let x = Tensor::rand_uniform(&[n, i], -2.0, 2.0, &mut rng).unwrap();
+        let w = Tensor::rand_uniform(&[o, i], -2.0, 2.0, &mut rng).unwrap();
+        let b = Tensor::rand_uniform(&[o], -2.0, 2.0, &mut rng).unwrap();
         if bias {
             check(|v| v[0].linear(&v[1], Some(&v[2])), &[x, w, b]);
         } else {
@@ -225,8 +225,8 @@ proptest! {
     fn broadcast_to_and_sum_to((small, big) in broadcast_pair()) {
         let full = tensor::broadcast_shapes("t", &small, &big).unwrap();
         let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(numel(&full) as u64);
-        let s = Tensor::rand_uniform(&small, -2.0, 2.0, &mut rng);
-        let f = Tensor::rand_uniform(&full, -2.0, 2.0, &mut rng);
+        let s = Tensor::rand_uniform(&small, -2.0, 2.0, &mut rng).unwrap();
+        let f = Tensor::rand_uniform(&full, -2.0, 2.0, &mut rng).unwrap();
         let full2 = full.clone();
         check(move |v| v[0].broadcast_to(&full2), &[s]);
         check(move |v| v[0].sum_to_shape(&small), &[f]);
@@ -256,8 +256,8 @@ proptest! {
         let mut other_shape = a.shape().to_vec();
         other_shape[ax] = extra;
         let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(extra as u64);
-        let b = Tensor::rand_uniform(&other_shape, -2.0, 2.0, &mut rng);
-        let c = Tensor::rand_uniform(a.shape(), -2.0, 2.0, &mut rng);
+        let b = Tensor::rand_uniform(&other_shape, -2.0, 2.0, &mut rng).unwrap();
+        let c = Tensor::rand_uniform(a.shape(), -2.0, 2.0, &mut rng).unwrap();
         check(|v| Var::concat(&[&v[0], &v[1]], axis), &[a.clone(), b]);
         check(|v| Var::stack(&[&v[0], &v[1]], ax), &[a, c]);
     }
@@ -293,7 +293,7 @@ proptest! {
     #[test]
     fn cross_entropy_and_nll(n in 1usize..5, c in 1usize..5, seed in any::<u64>(), r in 0usize..3) {
         let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(seed);
-        let x = Tensor::rand_uniform(&[n, c], -3.0, 3.0, &mut rng);
+        let x = Tensor::rand_uniform(&[n, c], -3.0, 3.0, &mut rng).unwrap();
         let targets: Vec<usize> = (0..n).map(|i| (i * 7 + seed as usize) % c).collect();
         let red = [Reduction::Mean, Reduction::Sum, Reduction::None][r];
         check(|v| v[0].cross_entropy(&targets, red), &[x.clone()]);
@@ -304,10 +304,10 @@ proptest! {
     #[test]
     fn mse_and_bce(s in shape(1, 3), seed in any::<u64>(), r in 0usize..3) {
         let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(seed);
-        let a = Tensor::rand_uniform(&s, -2.0, 2.0, &mut rng);
-        let b = Tensor::rand_uniform(&s, -2.0, 2.0, &mut rng);
-        let p = Tensor::rand_uniform(&s, 0.05, 0.95, &mut rng);
-        let y = Tensor::rand_uniform(&s, 0.0, 1.0, &mut rng);
+        let a = Tensor::rand_uniform(&s, -2.0, 2.0, &mut rng).unwrap();
+        let b = Tensor::rand_uniform(&s, -2.0, 2.0, &mut rng).unwrap();
+        let p = Tensor::rand_uniform(&s, 0.05, 0.95, &mut rng).unwrap();
+        let y = Tensor::rand_uniform(&s, 0.0, 1.0, &mut rng).unwrap();
         let red = [Reduction::Mean, Reduction::Sum, Reduction::None][r];
         check(|v| v[0].mse_loss(&v[1], red), &[a, b]);
         check(|v| v[0].binary_cross_entropy(&v[1], red), &[p, y]);

@@ -18,12 +18,12 @@ pub fn criterion() -> Criterion {
 
 /// A seeded uniform tensor in `[-1, 1)`.
 pub fn uniform(shape: &[usize], seed: u64) -> Tensor<f32> {
-    Tensor::rand_uniform(shape, -1.0, 1.0, &mut StdRng::seed_from_u64(seed))
+    Tensor::rand_uniform(shape, -1.0, 1.0, &mut StdRng::seed_from_u64(seed)).unwrap()
 }
 
 /// A seeded tensor in `[0, 1)`, like MNIST pixels.
 pub fn pixels(shape: &[usize], seed: u64) -> Tensor<f32> {
-    Tensor::rand_uniform(shape, 0.0, 1.0, &mut StdRng::seed_from_u64(seed))
+    Tensor::rand_uniform(shape, 0.0, 1.0, &mut StdRng::seed_from_u64(seed)).unwrap()
 }
 
 /// `n` class labels in `0..10`.

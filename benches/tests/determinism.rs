@@ -10,7 +10,7 @@ fn train(threads: usize, batch: usize) -> Vec<Tensor<f32>> {
     let mut mlp = Mlp::new(784, 128, 10, Activation::Sigmoid, 0.1, 7).unwrap();
     let mut rng = StdRng::seed_from_u64(11);
     for step in 0..5 {
-        let x = Tensor::rand_uniform(&[batch, 784], 0.0, 1.0, &mut rng);
+        let x = Tensor::rand_uniform(&[batch, 784], 0.0, 1.0, &mut rng).unwrap();
         let y: Vec<usize> = (0..batch).map(|i| (i * 3 + step) % 10).collect();
         mlp.step(x, &y).unwrap();
     }

@@ -204,13 +204,15 @@ impl ManualLinear {
     /// PyTorch's `nn.Linear` initialisation, drawn in the same order as [`nn::Linear::new`]
     /// (weight, then bias), so the same seed gives the same starting weights as the
     /// `autograd` version.
-    pub fn new(features: usize, classes: usize, seed: u64) -> Self {
+    ///
+    /// Errors when `features` is zero (the bound `1/√features` is then not finite).
+    pub fn new(features: usize, classes: usize, seed: u64) -> Result<Self, LabError> {
         let mut rng = StdRng::seed_from_u64(seed);
         let bound = 1.0 / (features as f64).sqrt();
         let (lo, hi) = (-bound as f32, bound as f32);
-        let w = Tensor::rand_uniform(&[classes, features], lo, hi, &mut rng);
-        let b = Tensor::rand_uniform(&[classes], lo, hi, &mut rng);
-        ManualLinear { w, b }
+        let w = Tensor::rand_uniform(&[classes, features], lo, hi, &mut rng)?;
+        let b = Tensor::rand_uniform(&[classes], lo, hi, &mut rng)?;
+        Ok(ManualLinear { w, b })
     }
 
     /// The logits `x Wᵀ + b`.
@@ -270,7 +272,7 @@ pub fn train_linear_manual(
     test: &Split,
     cfg: &TrainConfig,
 ) -> Result<(ManualLinear, Run), LabError> {
-    let model = std::cell::RefCell::new(ManualLinear::new(train.image_size(), 10, cfg.seed));
+    let model = std::cell::RefCell::new(ManualLinear::new(train.image_size(), 10, cfg.seed)?);
     let stats = train_loop(
         train,
         cfg,
@@ -880,7 +882,7 @@ mod tests {
 
     fn random_split(n: usize, seed: u64) -> Split {
         let mut rng = StdRng::seed_from_u64(seed);
-        let images = Tensor::<f32>::rand_uniform(&[n, 16], 0.0, 1.0, &mut rng);
+        let images = Tensor::<f32>::rand_uniform(&[n, 16], 0.0, 1.0, &mut rng).unwrap();
         // Labels that depend on the pixels, so there is something to learn.
         let labels = (0..n)
             .map(|i| {
@@ -937,7 +939,7 @@ mod tests {
             "weights differ by {dw}, biases by {db}"
         );
         // And training moved them: they are not equal merely because nothing happened.
-        let init = ManualLinear::new(16, 10, 3);
+        let init = ManualLinear::new(16, 10, 3).unwrap();
         assert!(manual.w.sub(&init.w).unwrap().abs().max_all().unwrap() > 1e-2);
     }
 
@@ -1063,7 +1065,7 @@ mod tests {
         // MNIST's shapes, so that the first layer's products are split over threads.
         let mut rng = StdRng::seed_from_u64(6);
         let split = |n: usize, rng: &mut StdRng| Split {
-            images: Tensor::<f32>::rand_uniform(&[n, 784], 0.0, 1.0, rng),
+            images: Tensor::<f32>::rand_uniform(&[n, 784], 0.0, 1.0, rng).unwrap(),
             labels: (0..n).map(|i| (i % 10) as u8).collect(),
             rows: 28,
             cols: 28,

@@ -27,7 +27,7 @@ fn ten_thousand_steps_keep_nodes_and_memory_flat() {
     const EPOCHS: usize = 100;
     let mut rng = StdRng::seed_from_u64(7);
     let (n, features, classes) = (1000, 64, 10);
-    let x = Tensor::<f32>::rand_normal(&[n, features], 0.0, 1.0, &mut rng);
+    let x = Tensor::<f32>::rand_normal(&[n, features], 0.0, 1.0, &mut rng).unwrap();
     let labels: Vec<usize> = (0..n).map(|i| (i * 7) % classes).collect();
 
     let before = live_nodes();

@@ -3,6 +3,8 @@
 use autograd::{Element, Tensor};
 use rand::Rng;
 
+use crate::{NnError, Result};
+
 /// How a [`Linear`](crate::Linear) layer's weight `[out, in]` is drawn. `fan_in = in`,
 /// `fan_out = out`.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -29,12 +31,23 @@ pub enum Init {
 
 impl Init {
     /// Draws a `[fan_out, fan_in]` weight.
+    ///
+    /// Errors when a gain is negative or not finite (the bound or standard deviation it gives
+    /// would not be a valid distribution).
     pub fn weight<T: Element, R: Rng + ?Sized>(
         self,
         fan_in: usize,
         fan_out: usize,
         rng: &mut R,
-    ) -> Tensor<T> {
+    ) -> Result<Tensor<T>> {
+        if let Init::XavierUniform { gain } | Init::XavierNormal { gain } = self {
+            if !gain.is_finite() || gain < 0.0 {
+                return Err(NnError::Config {
+                    module: "Init",
+                    message: format!("expected a finite gain >= 0, found {gain}"),
+                });
+            }
+        }
         let shape = [fan_out, fan_in];
         let (fi, fo) = (fan_in as f64, fan_out as f64);
         let uniform = |bound: f64, rng: &mut R| {
@@ -44,9 +57,11 @@ impl Init {
                 T::from_f64_lossy(bound),
                 rng,
             )
+            .map_err(NnError::from)
         };
         let normal = |std: f64, rng: &mut R| {
             Tensor::rand_normal(&shape, T::zero(), T::from_f64_lossy(std), rng)
+                .map_err(NnError::from)
         };
         match self {
             Init::PyTorchDefault => uniform(1.0 / fi.sqrt(), rng),
@@ -64,13 +79,18 @@ impl Init {
         fan_in: usize,
         fan_out: usize,
         rng: &mut R,
-    ) -> Tensor<T> {
+    ) -> Result<Tensor<T>> {
         match self {
             Init::PyTorchDefault => {
                 let b = 1.0 / (fan_in as f64).sqrt();
-                Tensor::rand_uniform(&[fan_out], T::from_f64_lossy(-b), T::from_f64_lossy(b), rng)
+                Ok(Tensor::rand_uniform(
+                    &[fan_out],
+                    T::from_f64_lossy(-b),
+                    T::from_f64_lossy(b),
+                    rng,
+                )?)
             }
-            _ => Tensor::zeros(&[fan_out]),
+            _ => Ok(Tensor::zeros(&[fan_out])),
         }
     }
 }

@@ -23,7 +23,7 @@
 //! let names: Vec<String> = model.named_parameters().into_iter().map(|(n, _)| n).collect();
 //! assert_eq!(names, ["0.weight", "0.bias", "2.weight", "2.bias"]);
 //!
-//! let x = Var::constant(Tensor::rand_uniform(&[32, 784], 0.0, 1.0, &mut rng));
+//! let x = Var::constant(Tensor::rand_uniform(&[32, 784], 0.0, 1.0, &mut rng)?);
 //! let labels: Vec<usize> = (0..32).map(|i| i % 10).collect();
 //! let loss = NLLLoss::default().forward(&model.forward(&x)?, &labels)?;
 //! loss.backward()?;

@@ -37,6 +37,8 @@ impl<T: Element> Linear<T> {
     }
 
     /// A layer with or without a bias and the given initialisation.
+    ///
+    /// Errors when either size is zero or the initialisation's gain is negative or not finite.
     pub fn with_init<R: Rng + ?Sized>(
         in_features: usize,
         out_features: usize,
@@ -52,8 +54,11 @@ impl<T: Element> Linear<T> {
                 ),
             });
         }
-        let weight = Var::parameter(init.weight(in_features, out_features, rng));
-        let bias = bias.then(|| Var::parameter(init.bias(in_features, out_features, rng)));
+        let weight = Var::parameter(init.weight(in_features, out_features, rng)?);
+        let bias = match bias {
+            true => Some(Var::parameter(init.bias(in_features, out_features, rng)?)),
+            false => None,
+        };
         Ok(Linear { weight, bias })
     }
 

@@ -97,6 +97,26 @@ fn layers_that_do_not_fit_report_the_layer_and_both_shapes() {
 }
 
 #[test]
+fn an_initialisation_with_a_bad_gain_is_an_error() {
+    let mut r = rng();
+    for gain in [-1.0, f64::NAN, f64::INFINITY] {
+        for init in [Init::XavierUniform { gain }, Init::XavierNormal { gain }] {
+            let Err(err) = Linear::<f32>::with_init(4, 3, true, init, &mut r) else {
+                panic!("gain {gain} was accepted");
+            };
+            assert!(
+                matches!(err, NnError::Config { module: "Init", .. }),
+                "{err}"
+            );
+            assert!(err.to_string().contains(&format!("found {gain}")), "{err}");
+        }
+    }
+    assert!(
+        Linear::<f32>::with_init(4, 3, false, Init::XavierNormal { gain: 0.0 }, &mut r).is_ok()
+    );
+}
+
+#[test]
 fn losses_match_their_functional_forms_and_validate_targets() {
     let logits =
         Var::parameter(Tensor::from_vec(&[2, 3], vec![1.0f64, 2.0, 0.5, -1.0, 0.0, 3.0]).unwrap());

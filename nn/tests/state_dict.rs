@@ -27,7 +27,8 @@ fn outputs<T: Element>(m: &Sequential<T>, seed: u64) -> Tensor<T> {
         T::zero(),
         T::one(),
         &mut StdRng::seed_from_u64(seed),
-    );
+    )
+    .unwrap();
     m.forward(&Var::constant(x)).unwrap().to_tensor()
 }
 

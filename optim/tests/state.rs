@@ -23,7 +23,7 @@ const CONFIG: SgdConfig = SgdConfig {
 
 fn train(m: &Sequential<f64>, opt: &mut SGD<f64>, steps: std::ops::Range<u64>) {
     for s in steps {
-        let x = Tensor::rand_uniform(&[8, 4], -1.0, 1.0, &mut StdRng::seed_from_u64(s));
+        let x = Tensor::rand_uniform(&[8, 4], -1.0, 1.0, &mut StdRng::seed_from_u64(s)).unwrap();
         opt.zero_grad();
         let y = m.forward(&Var::constant(x)).unwrap();
         y.mul(&y).unwrap().sum_all().backward().unwrap();

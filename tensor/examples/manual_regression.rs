@@ -11,9 +11,9 @@ use tensor::{Tensor, TensorError};
 fn main() -> Result<(), TensorError> {
     let mut rng = StdRng::seed_from_u64(0);
     let (n, features) = (200, 3);
-    let x = Tensor::<f64>::rand_normal(&[n, features], 0.0, 1.0, &mut rng);
+    let x = Tensor::<f64>::rand_normal(&[n, features], 0.0, 1.0, &mut rng)?;
     let true_w = Tensor::from_vec(&[features, 1], vec![2.0, -1.0, 0.5])?;
-    let noise = Tensor::rand_normal(&[n, 1], 0.0, 0.01, &mut rng);
+    let noise = Tensor::rand_normal(&[n, 1], 0.0, 0.01, &mut rng)?;
     let y = x.matmul(&true_w)?.add(&noise)?.add_scalar(3.0);
 
     let mut w = Tensor::<f64>::zeros(&[features, 1]);

@@ -14,8 +14,8 @@
 //! use rand::{SeedableRng, rngs::StdRng};
 //!
 //! let mut rng = StdRng::seed_from_u64(0);
-//! let x = Tensor::<f32>::rand_normal(&[4, 3], 0.0, 1.0, &mut rng);
-//! let w = Tensor::<f32>::rand_uniform(&[3, 2], -0.5, 0.5, &mut rng);
+//! let x = Tensor::<f32>::rand_normal(&[4, 3], 0.0, 1.0, &mut rng)?;
+//! let w = Tensor::<f32>::rand_uniform(&[3, 2], -0.5, 0.5, &mut rng)?;
 //! let logits = x.matmul(&w)?;            // [4, 2]
 //! let p = logits.softmax(-1)?;           // rows sum to one
 //! assert!((p.sum_axis(1, false)?.sum_all() - 4.0).abs() < 1e-5);

@@ -142,19 +142,51 @@ impl<T: Element> Tensor<T> {
         Self::from_vec(&[n], v).expect("length is n")
     }
 
-    /// Samples each element uniformly from `[low, high)` (PyTorch's `torch.rand` scaled).
-    pub fn rand_uniform<R: Rng + ?Sized>(shape: &[usize], low: T, high: T, rng: &mut R) -> Self {
+    /// Samples each element uniformly from `[low, high)` (PyTorch's `torch.rand` scaled;
+    /// `low == high` gives that constant).
+    ///
+    /// Errors when a bound is not finite or `low > high`.
+    pub fn rand_uniform<R: Rng + ?Sized>(
+        shape: &[usize],
+        low: T,
+        high: T,
+        rng: &mut R,
+    ) -> Result<Self> {
+        if !low.is_finite() || !high.is_finite() || low > high {
+            return Err(TensorError::Invalid {
+                op: "rand_uniform",
+                message: format!(
+                    "expected finite bounds with low <= high, found low {low}, high {high}"
+                ),
+            });
+        }
         let (lo, hi) = (low.to_f64().expect("float"), high.to_f64().expect("float"));
         let n: usize = shape.iter().product();
         let v = (0..n)
             .map(|_| T::from_f64_lossy(lo + (hi - lo) * rng.random::<f64>()))
             .collect();
-        Self::from_vec(shape, v).expect("length is the product of the shape")
+        Self::from_vec(shape, v)
     }
 
     /// Samples each element from a normal distribution with the given mean and standard
-    /// deviation (PyTorch's `torch.normal`).
-    pub fn rand_normal<R: Rng + ?Sized>(shape: &[usize], mean: T, std: T, rng: &mut R) -> Self {
+    /// deviation (PyTorch's `torch.normal`; `std == 0` gives the mean everywhere).
+    ///
+    /// Errors when the mean or the standard deviation is not finite, or the standard deviation
+    /// is negative.
+    pub fn rand_normal<R: Rng + ?Sized>(
+        shape: &[usize],
+        mean: T,
+        std: T,
+        rng: &mut R,
+    ) -> Result<Self> {
+        if !mean.is_finite() || !std.is_finite() || std < T::zero() {
+            return Err(TensorError::Invalid {
+                op: "rand_normal",
+                message: format!(
+                    "expected a finite mean and a finite standard deviation >= 0, found mean {mean}, std {std}"
+                ),
+            });
+        }
         let (m, s) = (mean.to_f64().expect("float"), std.to_f64().expect("float"));
         let n: usize = shape.iter().product();
         let v = (0..n)
@@ -163,7 +195,7 @@ impl<T: Element> Tensor<T> {
                 T::from_f64_lossy(m + s * z)
             })
             .collect();
-        Self::from_vec(shape, v).expect("length is the product of the shape")
+        Self::from_vec(shape, v)
     }
 
     /// One-hot rows: a `[indices.len(), num_classes]` tensor with a one at each row's class

@@ -42,13 +42,46 @@ fn constructors() {
 }
 
 #[test]
+fn random_tensors_reject_invalid_distribution_parameters() {
+    use rand::{rngs::StdRng, SeedableRng};
+    let mut rng = StdRng::seed_from_u64(0);
+    let err = Tensor::<f32>::rand_uniform(&[3], 1.0, -1.0, &mut rng).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "rand_uniform: expected finite bounds with low <= high, found low 1, high -1"
+    );
+    assert!(Tensor::<f32>::rand_uniform(&[3], 0.0, f32::NAN, &mut rng).is_err());
+    assert!(Tensor::<f64>::rand_uniform(&[3], f64::NEG_INFINITY, 0.0, &mut rng).is_err());
+    let err = Tensor::<f64>::rand_normal(&[3], 0.0, -1.0, &mut rng).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "rand_normal: expected a finite mean and a finite standard deviation >= 0, found mean 0, std -1"
+    );
+    assert!(Tensor::<f32>::rand_normal(&[3], 0.0, f32::NAN, &mut rng).is_err());
+    assert!(Tensor::<f32>::rand_normal(&[3], f32::INFINITY, 1.0, &mut rng).is_err());
+    // Degenerate but valid: a point distribution.
+    assert_eq!(
+        Tensor::<f32>::rand_uniform(&[2], 0.5, 0.5, &mut rng)
+            .unwrap()
+            .to_vec(),
+        [0.5, 0.5]
+    );
+    assert_eq!(
+        Tensor::<f32>::rand_normal(&[2], 2.0, 0.0, &mut rng)
+            .unwrap()
+            .to_vec(),
+        [2.0, 2.0]
+    );
+}
+
+#[test]
 fn seeded_random_tensors_are_reproducible_and_in_range() {
     use rand::{rngs::StdRng, SeedableRng};
-    let a = Tensor::<f32>::rand_uniform(&[1000], -0.5, 0.5, &mut StdRng::seed_from_u64(1));
-    let b = Tensor::<f32>::rand_uniform(&[1000], -0.5, 0.5, &mut StdRng::seed_from_u64(1));
+    let a = Tensor::<f32>::rand_uniform(&[1000], -0.5, 0.5, &mut StdRng::seed_from_u64(1)).unwrap();
+    let b = Tensor::<f32>::rand_uniform(&[1000], -0.5, 0.5, &mut StdRng::seed_from_u64(1)).unwrap();
     assert_eq!(a, b);
     assert!(a.min_all().unwrap() >= -0.5 && a.max_all().unwrap() < 0.5);
-    let n = Tensor::<f64>::rand_normal(&[20000], 1.0, 2.0, &mut StdRng::seed_from_u64(2));
+    let n = Tensor::<f64>::rand_normal(&[20000], 1.0, 2.0, &mut StdRng::seed_from_u64(2)).unwrap();
     let mean = n.mean_all();
     let var = n.add_scalar(-mean).sum_squares() / 20000.0;
     assert!(
