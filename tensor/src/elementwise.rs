@@ -16,6 +16,10 @@ impl<T: Element> Tensor<T> {
         f: impl Fn(T, T) -> T,
     ) -> Result<Tensor<T>> {
         if self.shape() == other.shape() {
+            if let (Some(a), Some(b)) = (self.data.as_slice(), other.data.as_slice()) {
+                let v = a.iter().zip(b).map(|(&a, &b)| f(a, b)).collect();
+                return Ok(Tensor::from_vec(self.shape(), v).expect("one value per element"));
+            }
             let data = Zip::from(&self.data)
                 .and(&other.data)
                 .map_collect(|&a, &b| f(a, b));
@@ -217,6 +221,13 @@ impl<T: Element> Tensor<T> {
                 reason: "do not fit: rhs must broadcast to lhs's shape in an in-place op".into(),
             }
         })?;
+        if let (Some(dst), Some(src)) = (self.data.as_slice_mut(), other.data.as_slice()) {
+            // Same shape, both contiguous: plain slices vectorise, ndarray's n-d Zip did not.
+            if dst.len() == src.len() {
+                dst.iter_mut().zip(src).for_each(|(a, &b)| *a += alpha * b);
+                return Ok(());
+            }
+        }
         if alpha == T::one() {
             Zip::from(&mut self.data).and(&b).for_each(|a, &b| *a += b);
         } else {

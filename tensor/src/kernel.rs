@@ -224,6 +224,11 @@ unsafe fn gemm_raw<T: Element>(
         alpha,
         beta,
     };
+    if k == 1 || m == 1 || n == 1 {
+        // SAFETY: as for `block`, over the whole output.
+        unsafe { thin_product(&ops) };
+        return;
+    }
     let (blocks, along_rows) = partition(m, n, k);
     let threads = num_threads().min(blocks);
     if threads <= 1 {
@@ -253,6 +258,199 @@ unsafe fn gemm_raw<T: Element>(
             }
         });
     });
+}
+
+/// Products with a side of length one, which the blocked kernel serves poorly (it packs whole
+/// operands that are read once): an outer product (`k = 1`, a batch-1 weight gradient or SGD
+/// update), a row times a matrix (`m = 1`, a batch-1 forward) or a matrix times a column
+/// (`n = 1`). Each is one pass over the large operand, vectorised with AVX2 when the CPU has
+/// it. Their work is far below a block's, so they run on the calling thread whatever
+/// [`num_threads`] is.
+///
+/// # Safety
+/// As for [`Operands::block`], over the whole output.
+unsafe fn thin_product<T: Element>(o: &Operands<T>) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        return thin_product_avx2(o);
+    }
+    thin_product_body(o)
+}
+
+/// [`thin_product_body`] compiled for AVX2 (8 `f32` or 4 `f64` lanes).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn thin_product_avx2<T: Element>(o: &Operands<T>) {
+    thin_product_body(o)
+}
+
+#[inline(always)]
+unsafe fn thin_product_body<T: Element>(o: &Operands<T>) {
+    let &Operands {
+        m,
+        n,
+        k,
+        dst,
+        dst_rs,
+        dst_cs,
+        a,
+        a_rs,
+        a_cs,
+        b,
+        b_rs,
+        b_cs,
+        alpha,
+        beta,
+    } = o;
+    // dst = beta·dst + alpha·v, without reading dst when beta is zero.
+    let store = |d: *mut T, v: T| {
+        *d = if beta == T::zero() {
+            alpha * v
+        } else {
+            beta * *d + alpha * v
+        }
+    };
+    if k == 1 {
+        // dst[i, j] = beta·dst[i, j] + (alpha·a[i]) · b[j], a row at a time.
+        for i in 0..m as isize {
+            let s = alpha * *a.offset(i * a_rs);
+            let row = dst.offset(i * dst_rs);
+            if dst_cs == 1 && b_cs == 1 {
+                let row = std::slice::from_raw_parts_mut(row, n);
+                let bs = std::slice::from_raw_parts(b, n);
+                if beta == T::zero() {
+                    row.iter_mut().zip(bs).for_each(|(d, &v)| *d = s * v);
+                } else if beta == T::one() {
+                    row.iter_mut().zip(bs).for_each(|(d, &v)| *d += s * v);
+                } else {
+                    row.iter_mut()
+                        .zip(bs)
+                        .for_each(|(d, &v)| *d = beta * *d + s * v);
+                }
+            } else {
+                for j in 0..n as isize {
+                    let d = row.offset(j * dst_cs);
+                    let v = s * *b.offset(j * b_cs);
+                    *d = if beta == T::zero() { v } else { beta * *d + v };
+                }
+            }
+        }
+        return;
+    }
+    // One output line: out[j] = Σ_p x[p]·y[p, j] for j < len, where x is a row of a (m = 1) or
+    // a column of b (n = 1, seen transposed). (x stride, y's p stride, y's j stride, out stride)
+    let (len, xs, x, yp, yj, y, out_s) = if m == 1 {
+        (n, a_cs, a, b_rs, b_cs, b, dst_cs)
+    } else {
+        (m, b_rs, b, a_cs, a_rs, a, dst_rs)
+    };
+    if yj == 1 {
+        // y's lines along j are contiguous: accumulate x[p]·y[p, :] into a row of sums
+        // (an axpy per p), which vectorises over j.
+        let mut acc = vec![T::zero(); len];
+        for p in 0..k as isize {
+            let xp = *x.offset(p * xs);
+            let line = std::slice::from_raw_parts(y.offset(p * yp), len);
+            acc.iter_mut()
+                .zip(line)
+                .for_each(|(s, &v)| *s += xp * v);
+        }
+        for (j, &v) in acc.iter().enumerate() {
+            store(dst.offset(j as isize * out_s), v);
+        }
+    } else if yp == 1 && xs == 1 {
+        // Both run contiguously along p: one dot product per output, eight partial sums
+        // (independent chains that vectorise; a single sum would be one long dependency).
+        let xv = std::slice::from_raw_parts(x, k);
+        for j in 0..len as isize {
+            let yv = std::slice::from_raw_parts(y.offset(j * yj), k);
+            store(dst.offset(j * out_s), dot(xv, yv));
+        }
+    } else {
+        for j in 0..len as isize {
+            let mut sum = T::zero();
+            for p in 0..k as isize {
+                sum += *x.offset(p * xs) * *y.offset(p * yp + j * yj);
+            }
+            store(dst.offset(j * out_s), sum);
+        }
+    }
+}
+
+/// `Σ x[p]·y[p]`: for `f32` on a CPU with AVX2 and FMA, 32 lanes of fused multiply-adds;
+/// otherwise eight interleaved partial sums. The sum's order depends only on the length (and
+/// the CPU), never on the thread count.
+#[inline(always)]
+fn dot<T: Element>(x: &[T], y: &[T]) -> T {
+    #[cfg(target_arch = "x86_64")]
+    if TypeId::of::<T>() == TypeId::of::<f32>()
+        && std::arch::is_x86_feature_detected!("avx2")
+        && std::arch::is_x86_feature_detected!("fma")
+    {
+        // SAFETY: T is f32 (checked above), so the slices are f32 slices, and the CPU has
+        // the features `dot_f32_fma` is compiled for.
+        let s = unsafe {
+            let (x, y) = (
+                std::slice::from_raw_parts(x.as_ptr() as *const f32, x.len()),
+                std::slice::from_raw_parts(y.as_ptr() as *const f32, y.len()),
+            );
+            dot_f32_fma(x, y)
+        };
+        return T::from_f64_lossy(f64::from(s));
+    }
+    let mut s = [T::zero(); 8];
+    let (xc, yc) = (x.chunks_exact(8), y.chunks_exact(8));
+    let tail: T = xc
+        .remainder()
+        .iter()
+        .zip(yc.remainder())
+        .fold(T::zero(), |acc, (&a, &b)| acc + a * b);
+    for (xa, ya) in xc.zip(yc) {
+        for l in 0..8 {
+            s[l] += xa[l] * ya[l];
+        }
+    }
+    ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7])) + tail
+}
+
+/// The `f32` dot product with four 8-lane FMA accumulators.
+///
+/// # Safety
+/// The CPU must have AVX2 and FMA; `x` and `y` must have the same length.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn dot_f32_fma(x: &[f32], y: &[f32]) -> f32 {
+    use std::arch::x86_64::*;
+    debug_assert_eq!(x.len(), y.len());
+    let n = x.len();
+    let (xp, yp) = (x.as_ptr(), y.as_ptr());
+    let mut acc = [_mm256_setzero_ps(); 4];
+    let mut i = 0;
+    while i + 32 <= n {
+        for (l, a) in acc.iter_mut().enumerate() {
+            let o = i + 8 * l;
+            *a = _mm256_fmadd_ps(_mm256_loadu_ps(xp.add(o)), _mm256_loadu_ps(yp.add(o)), *a);
+        }
+        i += 32;
+    }
+    while i + 8 <= n {
+        acc[0] = _mm256_fmadd_ps(
+            _mm256_loadu_ps(xp.add(i)),
+            _mm256_loadu_ps(yp.add(i)),
+            acc[0],
+        );
+        i += 8;
+    }
+    let v = _mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3]));
+    let mut lanes = [0f32; 8];
+    _mm256_storeu_ps(lanes.as_mut_ptr(), v);
+    let mut sum = ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5]))
+        + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7]));
+    while i < n {
+        sum += x[i] * y[i];
+        i += 1;
+    }
+    sum
 }
 
 #[cfg(test)]
@@ -293,6 +491,10 @@ mod tests {
         // (m, k, n): batch-1 and batch-64 MLP shapes, one big enough to be split, odd sizes.
         for &(m, k, n) in &[
             (1, 784, 128),
+            (1, 10, 128),
+            (128, 1, 784),
+            (64, 784, 1),
+            (1, 7, 1),
             (64, 784, 128),
             (128, 64, 784),
             (33, 17, 5),

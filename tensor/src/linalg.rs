@@ -133,6 +133,20 @@ impl<T: Element> Tensor<T> {
         self.gemm_into("addmm", alpha, a, transpose_a, b, transpose_b, T::one())
     }
 
+    /// `self = beta * self + alpha * op(a) x op(b)` in place for 2-D operands (BLAS's `gemm`);
+    /// with `beta = 0`, `self` is not read (NaNs in it do not propagate).
+    pub fn gemm_t(
+        &mut self,
+        alpha: T,
+        a: &Tensor<T>,
+        transpose_a: bool,
+        b: &Tensor<T>,
+        transpose_b: bool,
+        beta: T,
+    ) -> Result<()> {
+        self.gemm_into("gemm", alpha, a, transpose_a, b, transpose_b, beta)
+    }
+
     /// `self = alpha * op(a) x op(b) + beta * self`, checked.
     #[allow(clippy::too_many_arguments)]
     fn gemm_into(
