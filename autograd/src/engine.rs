@@ -2,6 +2,7 @@
 
 use crate::var::{set_grad_enabled, BackwardCtx, Origin};
 use crate::{AutogradError, Result, Var};
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use tensor::{Element, Tensor};
@@ -203,6 +204,9 @@ fn run<T: Element>(
         }
     }
     let mut captured: Vec<Option<Var<T>>> = vec![None; capture.len()];
+    // Leaf gradients handed over unmultiplied (see `BackwardCtx::product_grad`).
+    let may_defer = into_leaves && !recording && !opts.check_finite && capture.is_empty();
+    let mut products = Vec::new();
     let capture_slot = |id: u64| capture.iter().position(|c| c.id() == id);
 
     for node in &ops {
@@ -233,8 +237,13 @@ fn run<T: Element>(
             grad: &g,
             inputs: &rec.inputs,
             output: node,
+            may_defer,
+            deferred: RefCell::new(Vec::new()),
         };
         let grads = (rec.backward)(&ctx)?;
+        for (i, p) in ctx.deferred.take() {
+            products.push((rec.inputs[i].clone(), p));
+        }
         debug_assert_eq!(
             grads.len(),
             rec.inputs.len(),
@@ -287,6 +296,9 @@ fn run<T: Element>(
                 }
             }
         }
+    }
+    for (leaf, p) in products {
+        leaf.add_product_grad(p);
     }
     Ok(captured)
 }

@@ -14,8 +14,10 @@ thread_local! {
 
 /// The number of graph nodes ([`Var`]s, leaves included) alive on this thread.
 ///
-/// After a training step, once the loss and the batch are dropped, it falls back to the number
-/// of parameters: the graph holds no reference cycles. Tests use it to prove there are no leaks.
+/// After a training step and `zero_grad`, once the loss and the batch are dropped, it falls back
+/// to the number of parameters: the graph holds no reference cycles. (Until `zero_grad`, a
+/// weight gradient kept as a product holds its two factors, the layer's input and output
+/// gradient; see [`BackwardCtx::product_grad`].) Tests use it to prove there are no leaks.
 pub fn live_nodes() -> usize {
     LIVE_NODES.with(Cell::get)
 }
@@ -73,12 +75,62 @@ pub struct BackwardCtx<'a, T: Element> {
     pub inputs: &'a [Var<T>],
     /// The op's output: rules for exp, sigmoid, tanh, softmax use it rather than recompute.
     pub output: &'a Var<T>,
+    /// Whether gradients of leaves may be handed over as unmultiplied products (a plain
+    /// `backward()` into `.grad`, not recorded, not checked, nothing captured).
+    pub(crate) may_defer: bool,
+    /// Products handed over by [`product_grad`](BackwardCtx::product_grad): input index and
+    /// factors.
+    pub(crate) deferred: RefCell<Vec<(usize, ProductGrad<T>)>>,
 }
 
 impl<T: Element> BackwardCtx<'_, T> {
     /// Whether input `i` needs a gradient; a rule may skip work for the others.
     pub fn needs(&self, i: usize) -> bool {
         self.inputs[i].requires_grad()
+    }
+
+    /// The gradient `op(a) x op(b)` for input `i` (`op` transposes when its flag is set), or
+    /// `None` when input `i` needs none.
+    ///
+    /// When input `i` is a leaf with exactly that shape (a weight) and the pass writes into
+    /// `.grad` without recording, the product is not multiplied out here: the leaf keeps its
+    /// two factors, and an optimizer multiplies them straight into its update with
+    /// [`Var::grad_into`] (reading the gradient multiplies it out once). A batch-1 step
+    /// then neither writes nor re-reads a weight-sized gradient. The rule returns `None` for
+    /// that input in that case.
+    pub fn product_grad(
+        &self,
+        i: usize,
+        a: &Var<T>,
+        ta: bool,
+        b: &Var<T>,
+        tb: bool,
+    ) -> Result<Option<Var<T>>> {
+        let input = &self.inputs[i];
+        if !input.requires_grad() {
+            return Ok(None);
+        }
+        let (sa, sb) = (a.value().shape().to_vec(), b.value().shape().to_vec());
+        let fits = sa.len() == 2
+            && sb.len() == 2
+            && sa[usize::from(!ta)] == sb[usize::from(tb)]
+            && input.value().shape() == [sa[usize::from(ta)], sb[usize::from(!tb)]];
+        // The factors must not be leaves an optimizer may change before it reads this
+        // gradient.
+        let stable = |v: &Var<T>| !(v.is_leaf() && v.requires_grad());
+        if self.may_defer && input.is_leaf() && fits && stable(a) && stable(b) {
+            self.deferred.borrow_mut().push((
+                i,
+                ProductGrad {
+                    a: a.clone(),
+                    ta,
+                    b: b.clone(),
+                    tb,
+                },
+            ));
+            return Ok(None);
+        }
+        a.matmul_t(ta, b, tb).map(Some)
     }
 }
 
@@ -103,10 +155,35 @@ pub(crate) enum Origin<T: Element> {
     Freed(&'static str),
 }
 
+/// A weight gradient kept as the product `op(a) x op(b)` that makes it (for a linear layer,
+/// `Gᵀ x`), not yet multiplied out. See [`BackwardCtx::product_grad`].
+pub(crate) struct ProductGrad<T: Element> {
+    pub(crate) a: Var<T>,
+    pub(crate) ta: bool,
+    pub(crate) b: Var<T>,
+    pub(crate) tb: bool,
+}
+
+impl<T: Element> ProductGrad<T> {
+    /// `dst = beta·dst + alpha·op(a) x op(b)`.
+    fn gemm_into(&self, alpha: T, beta: T, dst: &mut Tensor<T>) -> Result<()> {
+        Ok(dst.gemm_t(
+            alpha,
+            &self.a.value(),
+            self.ta,
+            &self.b.value(),
+            self.tb,
+            beta,
+        )?)
+    }
+}
+
 pub(crate) struct Node<T: Element> {
     pub(crate) id: u64,
     pub(crate) value: RefCell<Tensor<T>>,
+    /// The gradient is `grad + product` (either part may be absent).
     pub(crate) grad: RefCell<Option<Tensor<T>>>,
+    pub(crate) grad_product: RefCell<Option<ProductGrad<T>>>,
     pub(crate) requires_grad: Cell<bool>,
     pub(crate) origin: RefCell<Origin<T>>,
 }
@@ -183,6 +260,7 @@ impl<T: Element> Var<T> {
             id,
             value: RefCell::new(value),
             grad: RefCell::new(None),
+            grad_product: RefCell::new(None),
             requires_grad: Cell::new(requires_grad),
             origin: RefCell::new(origin),
         }))
@@ -303,23 +381,104 @@ impl<T: Element> Var<T> {
 
     /// A copy of the accumulated gradient, if a backward pass has reached this leaf.
     pub fn grad(&self) -> Option<Tensor<T>> {
+        self.settle_grad();
         self.0.grad.borrow().clone()
     }
 
-    /// The accumulated gradient, borrowed (no copy); what optimizers read.
+    /// The accumulated gradient, borrowed (no copy).
     pub fn grad_ref(&self) -> Ref<'_, Option<Tensor<T>>> {
+        self.settle_grad();
         self.0.grad.borrow()
     }
 
     /// The accumulated gradient, mutably borrowed: for clipping or scaling in place.
     pub fn grad_mut(&self) -> RefMut<'_, Option<Tensor<T>>> {
+        self.settle_grad();
         self.0.grad.borrow_mut()
+    }
+
+    /// Whether a backward pass has left a gradient here since the last
+    /// [`zero_grad`](Var::zero_grad).
+    pub fn has_grad(&self) -> bool {
+        self.0.grad.borrow().is_some() || self.0.grad_product.borrow().is_some()
+    }
+
+    /// `dst = beta·dst + alpha·grad` without forming the gradient first, and `false` (with
+    /// `dst` untouched) when there is no gradient: how optimizers read gradients.
+    ///
+    /// A linear layer's weight gradient `Gᵀ x` is kept as its two factors until it is read
+    /// (see [`BackwardCtx::product_grad`]); here it goes straight into `dst` as one matrix
+    /// product, so a plain SGD step `W -= lr·Gᵀ x` neither writes nor reads a weight-sized
+    /// gradient. [`grad`](Var::grad), [`grad_ref`](Var::grad_ref) and
+    /// [`grad_mut`](Var::grad_mut) multiply it out (once) when called.
+    ///
+    /// Errors when `dst` does not have this value's shape.
+    pub fn grad_into(&self, alpha: T, beta: T, dst: &mut Tensor<T>) -> Result<bool> {
+        let Some(shape) = self.grad_shape() else {
+            return Ok(false);
+        };
+        if dst.shape() != shape.as_slice() {
+            return Err(AutogradError::GradShape {
+                output: dst.shape().to_vec(),
+                grad: shape,
+            });
+        }
+        let mut beta = beta;
+        if let Some(g) = self.0.grad.borrow().as_ref() {
+            if beta != T::one() {
+                dst.map_inplace(|d| beta * d);
+            }
+            dst.scaled_add(alpha, g)?;
+            beta = T::one();
+        }
+        if let Some(p) = self.0.grad_product.borrow().as_ref() {
+            p.gemm_into(alpha, beta, dst)?;
+        }
+        Ok(true)
+    }
+
+    /// The gradient's shape (without forming it), `None` when there is no gradient. It does
+    /// not borrow the value, so it may be called while the value is borrowed mutably.
+    pub fn grad_shape(&self) -> Option<Vec<usize>> {
+        if let Some(g) = self.0.grad.borrow().as_ref() {
+            return Some(g.shape().to_vec());
+        }
+        self.0.grad_product.borrow().as_ref().map(|p| {
+            let (sa, sb) = (p.a.value().shape().to_vec(), p.b.value().shape().to_vec());
+            vec![sa[usize::from(p.ta)], sb[usize::from(!p.tb)]]
+        })
+    }
+
+    /// Multiplies out a gradient kept as a product, adding it to the dense part.
+    fn settle_grad(&self) {
+        let Some(p) = self.0.grad_product.borrow_mut().take() else {
+            return;
+        };
+        let mut slot = self.0.grad.borrow_mut();
+        let result = match slot.as_mut() {
+            Some(g) => p.gemm_into(T::one(), T::one(), g),
+            None => {
+                p.a.value()
+                    .matmul_t(p.ta, &p.b.value(), p.tb)
+                    .map(|g| *slot = Some(g))
+                    .map_err(AutogradError::from)
+            }
+        };
+        result.expect("a deferred gradient has its leaf's shape (checked when it was made)");
+    }
+
+    /// Stores a gradient kept as a product (the end of a backward pass), adding it to what is
+    /// there.
+    pub(crate) fn add_product_grad(&self, p: ProductGrad<T>) {
+        self.settle_grad();
+        *self.0.grad_product.borrow_mut() = Some(p);
     }
 
     /// Forgets the accumulated gradient (PyTorch's `zero_grad(set_to_none=True)`): the next
     /// backward stores its gradient instead of adding to it.
     pub fn zero_grad(&self) {
         *self.0.grad.borrow_mut() = None;
+        *self.0.grad_product.borrow_mut() = None;
     }
 
     /// A new leaf with a copy of this value that does not require a gradient and has no history

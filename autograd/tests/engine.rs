@@ -240,3 +240,72 @@ fn create_graph_leaves_no_cycles() {
     }
     assert_eq!(live_nodes(), before + 1);
 }
+
+/// A small linear layer's loss: `sum(sigmoid(x Wᵀ + b))`, plus a second use of `W` when
+/// `twice`.
+fn linear_loss(x: &Var<f64>, w: &Var<f64>, b: &Var<f64>, twice: bool) -> Var<f64> {
+    let y = x.linear(w, Some(b)).unwrap().sigmoid().sum_all();
+    if twice {
+        let x2 = Var::constant(x.to_tensor().mul_scalar(-0.5));
+        &y + &x2.linear(w, None).unwrap().tanh().sum_all()
+    } else {
+        y
+    }
+}
+
+/// The gradient formed in the backward pass itself: `check_finite` turns off keeping weight
+/// gradients as products.
+fn formed_grad(x: &Var<f64>, w: &Var<f64>, b: &Var<f64>, twice: bool) -> Tensor<f64> {
+    w.zero_grad();
+    let opts = BackwardOptions {
+        check_finite: true,
+        ..Default::default()
+    };
+    linear_loss(x, w, b, twice)
+        .backward_opts(None, opts)
+        .unwrap();
+    let g = w.grad().unwrap();
+    w.zero_grad();
+    b.zero_grad();
+    g
+}
+
+#[test]
+fn weight_gradients_kept_as_products_read_as_formed_ones() {
+    let value = |i: usize| ((i * 37 % 23) as f64 - 11.0) / 7.0;
+    let x = Var::constant(Tensor::from_vec(&[4, 3], (0..12).map(value).collect()).unwrap());
+    let w = Var::parameter(Tensor::from_vec(&[2, 3], (12..18).map(value).collect()).unwrap());
+    let b = Var::parameter(t(&[2], &[0.1, -0.2]));
+    for twice in [false, true] {
+        let want = formed_grad(&x, &w, &b, twice);
+        let nodes = live_nodes();
+        linear_loss(&x, &w, &b, twice).backward().unwrap();
+        assert!(w.has_grad());
+        assert_eq!(w.grad_shape(), Some(vec![2, 3]));
+        // grad_into: dst = beta·dst + alpha·grad, straight from the factors.
+        let mut dst = Tensor::full(&[2, 3], 1.0);
+        assert!(w.grad_into(0.5, 2.0, &mut dst).unwrap());
+        let expected = want.mul_scalar(0.5).add_scalar(2.0);
+        assert!(
+            dst.all_close(&expected, 1e-12, 1e-12),
+            "{dst:?} vs {expected:?}"
+        );
+        assert!(w.grad_into(1.0, 0.0, &mut Tensor::zeros(&[3, 2])).is_err());
+        // Reading multiplies the product out, once.
+        assert!(w.grad().unwrap().all_close(&want, 1e-12, 1e-12));
+        // A second pass without zero_grad adds to it.
+        linear_loss(&x, &w, &b, twice).backward().unwrap();
+        assert!(w
+            .grad()
+            .unwrap()
+            .all_close(&want.mul_scalar(2.0), 1e-12, 1e-12));
+        w.grad_mut().as_mut().unwrap().scale_inplace(0.5);
+        assert!(w.grad().unwrap().all_close(&want, 1e-12, 1e-12));
+        // zero_grad releases the factors (the batch and the output gradient).
+        w.zero_grad();
+        b.zero_grad();
+        assert!(!w.has_grad() && w.grad().is_none());
+        assert!(!w.grad_into(1.0, 1.0, &mut dst).unwrap());
+        assert_eq!(live_nodes(), nodes);
+    }
+}

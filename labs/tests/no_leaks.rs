@@ -1,5 +1,5 @@
 //! Training leaks nothing: 10,000 SGD steps of an MLP leave the number of live graph nodes at
-//! the number of parameters after every step, and the process's resident memory does not grow
+//! the number of parameters after every step and `zero_grad`, and the process's resident memory does not grow
 //! after the first epoch. (One test in its own binary, so no other test's allocations move the
 //! memory reading.)
 
@@ -56,10 +56,18 @@ fn ten_thousand_steps_keep_nodes_and_memory_flat() {
             opt.step().unwrap();
             assert!(loss.item().unwrap().is_finite());
             drop((loss, xb));
+            // Each weight's gradient is kept as its two factors (the layer's input and output
+            // gradient) until it is zeroed: at most two nodes per weight.
+            let weights = params / 2;
+            assert!(
+                live_nodes() <= before + params + 2 * weights,
+                "epoch {epoch}: nodes left alive after the step"
+            );
+            opt.zero_grad();
             assert_eq!(
                 live_nodes(),
                 before + params,
-                "epoch {epoch}: nodes left alive"
+                "epoch {epoch}: nodes left alive after zero_grad"
             );
         }
         let rss = rss_kib();

@@ -176,16 +176,51 @@ impl<T: Element> Optimizer<T> for SGD<T> {
         let keep = T::from_f64_lossy(1.0 - c.dampening);
         self.steps += 1;
         for (p, buf) in self.params.iter().zip(&mut self.buffers) {
-            let grad = p.grad_ref();
-            let Some(g) = grad.as_ref() else { continue };
+            let Some(shape) = p.grad_shape() else {
+                continue;
+            };
             let mut value = p.value_mut();
-            if g.shape() != value.shape() {
+            if shape != value.shape() {
                 return Err(OptimError::Shape {
                     what: "SGD: gradient".into(),
                     expected: value.shape().to_vec(),
-                    found: g.shape().to_vec(),
+                    found: shape,
                 });
             }
+            let grad_into = |alpha: T, beta: T, dst: &mut Tensor<T>| {
+                p.grad_into(alpha, beta, dst)
+                    .expect("the gradient's shape was checked")
+            };
+            // Without weight decay or Nesterov, the gradient goes into the update through
+            // `grad_into`: a linear layer's weight gradient `Gᵀ x`, kept as its factors, is
+            // then one matrix product into the parameter (plain SGD) or the momentum buffer,
+            // never written out and read back.
+            if c.weight_decay == 0.0 && !c.nesterov {
+                if c.momentum == 0.0 {
+                    grad_into(-lr, T::one(), &mut value);
+                    continue;
+                }
+                let b = match buf {
+                    Some(b) => {
+                        grad_into(keep, mu, b);
+                        b
+                    }
+                    None => {
+                        // First step: the buffer is the gradient itself, undampened.
+                        let mut b = Tensor::zeros(&shape);
+                        grad_into(T::one(), T::zero(), &mut b);
+                        buf.insert(b)
+                    }
+                };
+                value
+                    .scaled_add(-lr, b)
+                    .expect("the buffer has the parameter's shape");
+                continue;
+            }
+            drop(value);
+            let grad = p.grad_ref();
+            let g = grad.as_ref().expect("a gradient is there (grad_shape)");
+            let mut value = p.value_mut();
             if c.momentum == 0.0 {
                 let update = |p: &mut T, g: T| *p -= lr * (g + wd * *p);
                 match (value.as_slice_mut(), g.as_slice()) {

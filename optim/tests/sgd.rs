@@ -186,3 +186,53 @@ fn schedules_follow_their_formulas() {
     assert!((cos.lr(0.1, 10) - 0.001).abs() < 1e-15);
     assert!((ExponentialLR { gamma: 0.9 }.lr(0.1, 2) - 0.081).abs() < 1e-15);
 }
+
+/// Trains a linear layer for three steps, its weight gradient either kept as a product (a
+/// plain `backward()`) or formed in the pass (`check_finite` turns keeping off), and returns
+/// the final weight and bias.
+fn linear_trajectory(cfg: SgdConfig, formed: bool) -> Vec<f64> {
+    let value = |i: usize| ((i * 37 % 23) as f64 - 11.0) / 7.0;
+    let x = Var::constant(Tensor::from_vec(&[5, 4], (0..20).map(value).collect()).unwrap());
+    let w = Var::parameter(Tensor::from_vec(&[3, 4], (20..32).map(value).collect()).unwrap());
+    let b = param(&[0.1, 0.0, -0.1]);
+    let mut opt = SGD::new(vec![w.clone(), b.clone()], cfg).unwrap();
+    let opts = autograd::BackwardOptions {
+        check_finite: formed,
+        ..Default::default()
+    };
+    for _ in 0..3 {
+        opt.zero_grad();
+        let loss = x.linear(&w, Some(&b)).unwrap().tanh().sum_all();
+        loss.backward_opts(None, opts).unwrap();
+        opt.step().unwrap();
+    }
+    let mut out = w.to_tensor().to_vec();
+    out.extend(b.to_tensor().to_vec());
+    out
+}
+
+#[test]
+fn weight_gradients_kept_as_products_step_like_formed_ones() {
+    for (momentum, dampening, weight_decay, nesterov) in [
+        (0.0, 0.0, 0.0, false),
+        (0.9, 0.0, 0.0, false),
+        (0.9, 0.3, 0.0, false),
+        (0.9, 0.0, 0.01, true),
+        (0.0, 0.0, 0.01, false),
+    ] {
+        let cfg = SgdConfig {
+            lr: 0.1,
+            momentum,
+            dampening,
+            weight_decay,
+            nesterov,
+        };
+        let (kept, formed) = (linear_trajectory(cfg, false), linear_trajectory(cfg, true));
+        for (k, f) in kept.iter().zip(&formed) {
+            assert!(
+                (k - f).abs() <= 1e-12 * (1.0 + f.abs()),
+                "{cfg:?}: {kept:?} vs {formed:?}"
+            );
+        }
+    }
+}

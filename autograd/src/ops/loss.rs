@@ -2,7 +2,7 @@
 //! short and save a pass over the logits); `mse_loss` and `binary_cross_entropy` are
 //! compositions of other ops.
 
-use crate::{AutogradError, Result, Var};
+use crate::{is_grad_enabled, AutogradError, Result, Var};
 use tensor::{Element, Tensor};
 
 /// How per-sample losses are combined (PyTorch's `reduction=`).
@@ -59,6 +59,17 @@ fn row_weights<T: Element>(g: &Var<T>, n: usize, reduction: Reduction) -> Result
     })
 }
 
+/// [`row_weights`] as plain values, one per row, for the unrecorded backward rules.
+fn row_weight_values<T: Element>(g: &Tensor<T>, n: usize, reduction: Reduction) -> Vec<T> {
+    match reduction {
+        Reduction::None => g.to_vec(),
+        Reduction::Sum => vec![g.to_vec()[0]; n],
+        Reduction::Mean => {
+            vec![g.to_vec()[0] * (T::one() / T::from_usize(n).expect("count fits")); n]
+        }
+    }
+}
+
 impl<T: Element> Var<T> {
     /// Cross-entropy of logits `[n, classes]` against class indices: `-log_softmax(x)[i, tᵢ]`,
     /// reduced (PyTorch's `F.cross_entropy`). Backward: `(softmax(x) - onehot(t)) · g`, divided
@@ -76,7 +87,18 @@ impl<T: Element> Var<T> {
             .collect();
         let value = reduce_rows(per_row, reduction);
         let onehot = Tensor::one_hot(targets, shape[1])?;
+        let targets = targets.to_vec();
         Ok(Var::from_op("cross_entropy", value, &[self], move |c| {
+            if !is_grad_enabled() {
+                // Not recorded: softmax, minus one at each target, times each row's weight.
+                let mut d = c.inputs[0].value().softmax(1)?.into_array();
+                let w = row_weight_values(&c.grad.value(), targets.len(), reduction);
+                for (i, mut row) in d.outer_iter_mut().enumerate() {
+                    row[targets[i]] -= T::one();
+                    row.mapv_inplace(|v| v * w[i]);
+                }
+                return Ok(vec![Some(Var::constant(Tensor::from_array(d)))]);
+            }
             let d = c.inputs[0]
                 .softmax(1)?
                 .sub(&Var::constant(onehot.clone()))?;
@@ -98,10 +120,24 @@ impl<T: Element> Var<T> {
             .collect();
         drop(v);
         let value = reduce_rows(per_row, reduction);
-        let neg_onehot = Tensor::one_hot(targets, shape[1])?.neg();
+        let (targets, classes) = (targets.to_vec(), shape[1]);
         Ok(Var::from_op("nll_loss", value, &[self], move |c| {
-            let w = row_weights(c.grad, neg_onehot.shape()[0], reduction)?;
-            Ok(vec![Some(w.mul(&Var::constant(neg_onehot.clone()))?)])
+            let n = targets.len();
+            if !is_grad_enabled() {
+                // Not recorded: minus each row's weight at its target, zeros elsewhere.
+                let w = row_weight_values(&c.grad.value(), n, reduction);
+                let mut d = vec![T::zero(); n * classes];
+                for (i, &t) in targets.iter().enumerate() {
+                    d[i * classes + t] = -w[i];
+                }
+                return Ok(vec![Some(Var::constant(Tensor::from_vec(
+                    &[n, classes],
+                    d,
+                )?))]);
+            }
+            let neg_onehot = Tensor::one_hot(&targets, classes)?.neg();
+            let w = row_weights(c.grad, n, reduction)?;
+            Ok(vec![Some(w.mul(&Var::constant(neg_onehot))?)])
         }))
     }
 

@@ -47,7 +47,9 @@ impl<T: Element> Var<T> {
     /// The linear layer `x Wᵀ + b` for `x` `[n, in]`, `W` `[out, in]` (PyTorch's layout) and an
     /// optional `b` `[out]` (PyTorch's `F.linear`), recorded as one node.
     ///
-    /// Backward: `∂/∂x = G W`, `∂/∂W = Gᵀ x`, `∂/∂b = Σ_rows G`.
+    /// Backward: `∂/∂x = G W`, `∂/∂W = Gᵀ x`, `∂/∂b = Σ_rows G`. A weight that is a leaf
+    /// keeps `Gᵀ x` as its two factors until it is read or applied
+    /// ([`BackwardCtx::product_grad`](crate::BackwardCtx::product_grad)).
     pub fn linear(&self, weight: &Var<T>, bias: Option<&Var<T>>) -> Result<Var<T>> {
         let (xs, ws) = (self.shape(), weight.shape());
         if xs.len() != 2 || ws.len() != 2 || xs[1] != ws[1] {
@@ -76,7 +78,7 @@ impl<T: Element> Var<T> {
             let (x, w, g) = (&c.inputs[0], &c.inputs[1], c.grad);
             let mut grads = vec![
                 when(c.needs(0), || g.matmul_t(false, w, false))?,
-                when(c.needs(1), || g.matmul_t(true, x, false))?,
+                c.product_grad(1, g, true, x, false)?,
             ];
             if c.inputs.len() == 3 {
                 grads.push(when(c.needs(2), || g.sum_axis(0, false))?);

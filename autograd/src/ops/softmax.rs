@@ -1,6 +1,6 @@
 //! The softmax family, computed stably (the maximum is subtracted first).
 
-use crate::{Result, Var};
+use crate::{is_grad_enabled, Result, Var};
 use tensor::Element;
 
 impl<T: Element> Var<T> {
@@ -18,6 +18,11 @@ impl<T: Element> Var<T> {
     pub fn softmax(&self, axis: isize) -> Result<Var<T>> {
         let value = self.value().softmax(axis)?;
         Ok(Var::from_op("softmax", value, &[self], move |c| {
+            if !is_grad_enabled() {
+                // Not recorded: one fused pass, no intermediate nodes.
+                let d = c.output.value().softmax_backward(&c.grad.value(), axis)?;
+                return Ok(vec![Some(Var::constant(d))]);
+            }
             let s = c.output;
             let dot = c.grad.mul(s)?.sum_axis(axis, true)?;
             Ok(vec![Some(s.mul(&c.grad.sub(&dot)?)?)])
@@ -29,6 +34,14 @@ impl<T: Element> Var<T> {
     pub fn log_softmax(&self, axis: isize) -> Result<Var<T>> {
         let value = self.value().log_softmax(axis)?;
         Ok(Var::from_op("log_softmax", value, &[self], move |c| {
+            if !is_grad_enabled() {
+                // Not recorded: one fused pass, no intermediate nodes.
+                let d = c
+                    .output
+                    .value()
+                    .log_softmax_backward(&c.grad.value(), axis)?;
+                return Ok(vec![Some(Var::constant(d))]);
+            }
             let total = c.grad.sum_axis(axis, true)?;
             Ok(vec![Some(c.grad.sub(&c.output.exp().mul(&total)?)?)])
         }))

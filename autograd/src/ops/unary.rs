@@ -1,7 +1,7 @@
 //! Element-wise functions of one input, and `maximum`/`minimum`.
 
 use super::when;
-use crate::{BackwardCtx, Result, Var};
+use crate::{is_grad_enabled, BackwardCtx, Result, Var};
 use tensor::{Element, Tensor};
 
 impl<T: Element> Var<T> {
@@ -60,6 +60,14 @@ impl<T: Element> Var<T> {
     pub fn sigmoid(&self) -> Var<T> {
         let value = self.value().sigmoid();
         Var::from_op("sigmoid", value, &[self], |c| {
+            if !is_grad_enabled() {
+                // Not recorded: one fused pass, the same arithmetic as below.
+                let d = c
+                    .output
+                    .value()
+                    .zip_map(&c.grad.value(), "sigmoid", |s, g| g * (s * (T::one() - s)))?;
+                return Ok(vec![Some(Var::constant(d))]);
+            }
             let s = c.output;
             let d = s.mul(&s.neg().add_scalar(T::one()))?;
             Ok(vec![Some(c.grad.mul(&d)?)])
@@ -70,6 +78,14 @@ impl<T: Element> Var<T> {
     pub fn tanh(&self) -> Var<T> {
         let value = self.value().tanh();
         Var::from_op("tanh", value, &[self], |c| {
+            if !is_grad_enabled() {
+                // Not recorded: one fused pass, the same arithmetic as below.
+                let d = c
+                    .output
+                    .value()
+                    .zip_map(&c.grad.value(), "tanh", |t, g| g * (T::one() - t * t))?;
+                return Ok(vec![Some(Var::constant(d))]);
+            }
             let t = c.output;
             let d = t.mul(t)?.neg().add_scalar(T::one());
             Ok(vec![Some(c.grad.mul(&d)?)])
@@ -80,6 +96,15 @@ impl<T: Element> Var<T> {
     pub fn relu(&self) -> Var<T> {
         let value = self.value().relu();
         Var::from_op("relu", value, &[self], |c| {
+            if !is_grad_enabled() {
+                // Not recorded: one fused pass, the same arithmetic as below.
+                let d = c.inputs[0]
+                    .value()
+                    .zip_map(&c.grad.value(), "relu", |x, g| {
+                        g * if x > T::zero() { T::one() } else { T::zero() }
+                    })?;
+                return Ok(vec![Some(Var::constant(d))]);
+            }
             let mask = c.inputs[0].value().gt_scalar(T::zero());
             Ok(vec![Some(c.grad.mul(&Var::constant(mask))?)])
         })
