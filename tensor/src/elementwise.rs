@@ -221,10 +221,17 @@ impl<T: Element> Tensor<T> {
                 reason: "do not fit: rhs must broadcast to lhs's shape in an in-place op".into(),
             }
         })?;
+        let trailing = {
+            let (s, o) = (self.shape(), other.shape());
+            o.len() <= s.len() && s[s.len() - o.len()..] == *o
+        };
         if let (Some(dst), Some(src)) = (self.data.as_slice_mut(), other.data.as_slice()) {
-            // Same shape, both contiguous: plain slices vectorise, ndarray's n-d Zip did not.
-            if dst.len() == src.len() {
-                dst.iter_mut().zip(src).for_each(|(a, &b)| *a += alpha * b);
+            // Both contiguous, and `other` is `self`'s shape or its trailing axes (a bias over
+            // rows): plain slices vectorise, ndarray's n-d Zip did not.
+            if trailing && !src.is_empty() {
+                for row in dst.chunks_exact_mut(src.len()) {
+                    row.iter_mut().zip(src).for_each(|(a, &b)| *a += alpha * b);
+                }
                 return Ok(());
             }
         }

@@ -351,9 +351,7 @@ unsafe fn thin_product_body<T: Element>(o: &Operands<T>) {
         for p in 0..k as isize {
             let xp = *x.offset(p * xs);
             let line = std::slice::from_raw_parts(y.offset(p * yp), len);
-            acc.iter_mut()
-                .zip(line)
-                .for_each(|(s, &v)| *s += xp * v);
+            acc.iter_mut().zip(line).for_each(|(s, &v)| *s += xp * v);
         }
         for (j, &v) in acc.iter().enumerate() {
             store(dst.offset(j as isize * out_s), v);

@@ -235,6 +235,33 @@ impl<T: Element> Tensor<T> {
         }
         let ax = normalize_axis(op, axis, self.shape())?;
         let log = op == "log_softmax_backward";
+        let lane = |d: &mut [T], ys: &[T], gs: &[T]| {
+            let sum = lane_sum(ys, gs);
+            for ((d, &y), &g) in d.iter_mut().zip(ys).zip(gs) {
+                *d = if log {
+                    g - y.exp() * sum
+                } else {
+                    y * (g - sum)
+                };
+            }
+        };
+        if let (Some(y), Some(g)) = (self.data.as_slice(), grad.data.as_slice()) {
+            if ax + 1 == self.ndim() {
+                // Row-major along the last axis: lanes are consecutive slices.
+                let len = self.shape()[ax];
+                let mut out = vec![T::zero(); y.len()];
+                if len > 0 {
+                    for ((d, ys), gs) in out
+                        .chunks_exact_mut(len)
+                        .zip(y.chunks_exact(len))
+                        .zip(g.chunks_exact(len))
+                    {
+                        lane(d, ys, gs);
+                    }
+                }
+                return Tensor::from_vec(self.shape(), out);
+            }
+        }
         let mut out = ArrayD::<T>::zeros(self.data.raw_dim());
         let (mut o, mut g) = (Vec::new(), Vec::new());
         for ((mut dst, y), gl) in out

@@ -260,3 +260,25 @@ fn index_select_rows_fast_path_matches_the_general_path() {
     assert_eq!(col_major.index_select(0, &idx).unwrap().to_vec(), expected);
     assert_eq!(a.select_rows(&[]).unwrap().shape(), &[0, 2, 3]);
 }
+
+#[test]
+fn scaled_add_broadcasts_rows_scalars_and_strided_views() {
+    let mut a = Tensor::<f64>::from_vec(&[2, 3], vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]).unwrap();
+    a.scaled_add(2.0, &Tensor::from_vec(&[3], vec![1.0, 0.0, -1.0]).unwrap())
+        .unwrap();
+    assert_eq!(a.to_vec(), vec![3.0, 2.0, 1.0, 6.0, 5.0, 4.0]);
+    a.scaled_add(0.5, &Tensor::scalar(2.0)).unwrap();
+    assert_eq!(a.to_vec(), vec![4.0, 3.0, 2.0, 7.0, 6.0, 5.0]);
+    // A column [2, 1] is not a trailing shape: ndarray's broadcasting path.
+    a.add_assign(&Tensor::from_vec(&[2, 1], vec![10.0, 20.0]).unwrap())
+        .unwrap();
+    assert_eq!(a.to_vec(), vec![14.0, 13.0, 12.0, 27.0, 26.0, 25.0]);
+    // A transposed (non-contiguous) operand.
+    let t = Tensor::<f64>::from_vec(&[3, 2], vec![1.0, 4.0, 2.0, 5.0, 3.0, 6.0])
+        .unwrap()
+        .transpose(0, 1)
+        .unwrap();
+    a.scaled_add(-1.0, &t).unwrap();
+    assert_eq!(a.to_vec(), vec![13.0, 11.0, 9.0, 23.0, 21.0, 19.0]);
+    assert!(a.add_assign(&Tensor::zeros(&[2])).is_err());
+}
