@@ -13,7 +13,7 @@
 //! who computes which block. Each output element therefore sums its terms in the same order
 //! whatever [`num_threads`] is, and results are identical bit for bit across thread counts.
 
-use crate::parallel::{num_threads, with_pool};
+use crate::parallel::{num_threads, run_shares};
 use crate::Element;
 use ndarray::{Array2, ArrayView2, ArrayViewMut2, ShapeBuilder};
 use std::any::TypeId;
@@ -238,25 +238,15 @@ unsafe fn gemm_raw<T: Element>(
         }
         return;
     }
-    // Thread t computes blocks [t·blocks/threads, (t+1)·blocks/threads); the caller takes the
-    // first share itself.
+    // Thread t computes blocks [t·blocks/threads, (t+1)·blocks/threads); the caller takes
+    // share 0 itself.
     let share = |t: usize| (t * blocks / threads)..((t + 1) * blocks / threads);
-    with_pool(threads, |pool| {
-        pool.in_place_scope(|s| {
-            for t in 1..threads {
-                let ops = &ops;
-                s.spawn(move |_| {
-                    for i in share(t) {
-                        // SAFETY: shares are disjoint sets of blocks, which tile the output.
-                        unsafe { ops.run_block(i, blocks, along_rows) };
-                    }
-                });
-            }
-            for i in share(0) {
-                // SAFETY: as above.
-                unsafe { ops.run_block(i, blocks, along_rows) };
-            }
-        });
+    let ops = &ops;
+    run_shares(threads, &|t| {
+        for i in share(t) {
+            // SAFETY: shares are disjoint sets of blocks, which tile the output.
+            unsafe { ops.run_block(i, blocks, along_rows) };
+        }
     });
 }
 

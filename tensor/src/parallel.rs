@@ -1,7 +1,11 @@
 //! The number of threads the matrix products use, and the pool that runs them.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::cell::UnsafeCell;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
 
 static NUM_THREADS: AtomicUsize = AtomicUsize::new(1);
 
@@ -19,27 +23,175 @@ pub fn num_threads() -> usize {
     NUM_THREADS.load(Ordering::Relaxed)
 }
 
-/// A persistent pool of `threads - 1` workers (the calling thread is the last one), built on
-/// first use and rebuilt when the count changes: spawning threads per product would cost more
-/// than the products at these sizes.
-pub(crate) fn with_pool<R>(threads: usize, f: impl FnOnce(&rayon::ThreadPool) -> R) -> R {
-    static POOL: Mutex<Option<(usize, Arc<rayon::ThreadPool>)>> = Mutex::new(None);
+/// How long an idle worker spins, watching for the next product, before it parks. A training
+/// step does a few hundred microseconds of single-threaded work between its parallel products;
+/// a worker that had parked (as rayon's do after a few microseconds) costs a futex wake-up of
+/// tens of microseconds per product on this kind of VM. OpenMP runtimes spin for the same
+/// reason (GOMP's default spin count is of this order).
+const SPIN: Duration = Duration::from_millis(2);
+
+type Job<'a> = &'a (dyn Fn(usize) + Sync);
+
+/// A fixed set of `threads - 1` workers (the calling thread is the last one), each running
+/// share `t` of the job published with a new `generation`.
+struct Pool {
+    threads: usize,
+    /// The job of the current generation; written by the caller only while no worker runs.
+    job: UnsafeCell<Option<Job<'static>>>,
+    generation: AtomicUsize,
+    /// Workers still running the current job.
+    remaining: AtomicUsize,
+    panicked: AtomicBool,
+    shutdown: AtomicBool,
+    /// Held by the one caller using the pool; others run their products on their own thread.
+    in_use: Mutex<()>,
+    handles: Mutex<Vec<JoinHandle<()>>>,
+}
+
+// SAFETY: `job` is written only by the caller holding `in_use`, before the generation is
+// published (Release) and after every worker has finished the previous one (Acquire on
+// `remaining`); workers read it only between those points.
+unsafe impl Sync for Pool {}
+
+impl Pool {
+    fn start(threads: usize) -> Arc<Pool> {
+        let pool = Arc::new(Pool {
+            threads,
+            job: UnsafeCell::new(None),
+            generation: AtomicUsize::new(0),
+            remaining: AtomicUsize::new(0),
+            panicked: AtomicBool::new(false),
+            shutdown: AtomicBool::new(false),
+            in_use: Mutex::new(()),
+            handles: Mutex::new(Vec::new()),
+        });
+        let handles = (1..threads)
+            .map(|t| {
+                let pool = Arc::clone(&pool);
+                thread::Builder::new()
+                    .name(format!("tensor-matmul-{t}"))
+                    .spawn(move || pool.work(t))
+                    .expect("a matmul worker thread starts")
+            })
+            .collect();
+        *pool.handles.lock().unwrap_or_else(|e| e.into_inner()) = handles;
+        pool
+    }
+
+    /// Worker `t`'s loop: spin (then park) until a new generation, run share `t`, repeat.
+    fn work(&self, t: usize) {
+        let mut seen = 0;
+        loop {
+            let mut idle_since: Option<Instant> = None;
+            let mut spins = 0u32;
+            loop {
+                if self.shutdown.load(Ordering::Acquire) {
+                    return;
+                }
+                let g = self.generation.load(Ordering::Acquire);
+                if g != seen {
+                    seen = g;
+                    break;
+                }
+                spins += 1;
+                if spins % 64 != 0 {
+                    std::hint::spin_loop();
+                    continue;
+                }
+                let since = *idle_since.get_or_insert_with(Instant::now);
+                if since.elapsed() >= SPIN {
+                    // Woken by `run`'s unpark (a token: an unpark before this park is kept).
+                    thread::park_timeout(Duration::from_millis(100));
+                }
+            }
+            // SAFETY: the generation was published after the job was written (see `Pool`).
+            let job = unsafe { (*self.job.get()).expect("a job is published with its generation") };
+            if catch_unwind(AssertUnwindSafe(|| job(t))).is_err() {
+                self.panicked.store(true, Ordering::Relaxed);
+            }
+            self.remaining.fetch_sub(1, Ordering::Release);
+        }
+    }
+
+    /// Runs `job(t)` for every `t < threads`, share 0 on the calling thread; returns when all
+    /// are done. Must be called with `in_use` held.
+    fn run(&self, job: Job<'_>) {
+        // SAFETY: no worker runs (the previous `run` waited for `remaining == 0`), and this
+        // `run` waits for all of them again before returning, so the borrow outlives every use.
+        unsafe {
+            *self.job.get() = Some(std::mem::transmute::<Job<'_>, Job<'static>>(job));
+        }
+        self.remaining.store(self.threads - 1, Ordering::Relaxed);
+        self.generation.fetch_add(1, Ordering::Release);
+        for h in self
+            .handles
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            h.thread().unpark();
+        }
+        let mine = catch_unwind(AssertUnwindSafe(|| job(0)));
+        while self.remaining.load(Ordering::Acquire) != 0 {
+            std::hint::spin_loop();
+        }
+        // SAFETY: every worker is done with the job.
+        unsafe { *self.job.get() = None };
+        if let Err(e) = mine {
+            std::panic::resume_unwind(e);
+        }
+        if self.panicked.swap(false, Ordering::Relaxed) {
+            panic!("a matmul worker thread panicked");
+        }
+    }
+}
+
+impl Pool {
+    /// Stops the workers once no caller is using the pool (they hold an `Arc` of it, which
+    /// they drop on their way out).
+    fn shut_down(&self) {
+        let _using = self.in_use.lock().unwrap_or_else(|e| e.into_inner());
+        self.shutdown.store(true, Ordering::Release);
+        for h in self
+            .handles
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            h.thread().unpark();
+        }
+    }
+}
+
+/// Runs `job(t)` for `t` in `0..threads` on the persistent pool (share 0 on the calling
+/// thread), built on first use and rebuilt when the count changes: spawning threads per
+/// product would cost more than the products at these sizes. When another thread is using the
+/// pool, the shares run one after another on the calling thread: the partition of the work,
+/// and so the result, is the same.
+pub(crate) fn run_shares(threads: usize, job: &(dyn Fn(usize) + Sync)) {
+    static POOL: Mutex<Option<Arc<Pool>>> = Mutex::new(None);
+    if threads <= 1 {
+        return job(0);
+    }
     let pool = {
         let mut slot = POOL.lock().unwrap_or_else(|e| e.into_inner());
         match &*slot {
-            Some((n, pool)) if *n == threads => Arc::clone(pool),
+            Some(pool) if pool.threads == threads => Arc::clone(pool),
             _ => {
-                let pool = Arc::new(
-                    rayon::ThreadPoolBuilder::new()
-                        .num_threads(threads - 1)
-                        .thread_name(|i| format!("tensor-matmul-{i}"))
-                        .build()
-                        .expect("the matmul thread pool starts"),
-                );
-                *slot = Some((threads, Arc::clone(&pool)));
+                if let Some(old) = slot.take() {
+                    old.shut_down();
+                }
+                let pool = Pool::start(threads);
+                *slot = Some(Arc::clone(&pool));
                 pool
             }
         }
     };
-    f(&pool)
+    let guard = pool.in_use.try_lock();
+    match guard {
+        // A pool replaced meanwhile is shut down (under `in_use`), so its workers are gone.
+        Ok(_) if !pool.shutdown.load(Ordering::Acquire) => pool.run(job),
+        _ => (0..threads).for_each(job),
+    }
+    drop(guard);
 }
