@@ -119,15 +119,9 @@ impl<T: Element> BackwardCtx<'_, T> {
         // gradient.
         let stable = |v: &Var<T>| !(v.is_leaf() && v.requires_grad());
         if self.may_defer && input.is_leaf() && fits && stable(a) && stable(b) {
-            self.deferred.borrow_mut().push((
-                i,
-                ProductGrad {
-                    a: a.clone(),
-                    ta,
-                    b: b.clone(),
-                    tb,
-                },
-            ));
+            self.deferred
+                .borrow_mut()
+                .push((i, ProductGrad::new(a, ta, b, tb)));
             return Ok(None);
         }
         a.matmul_t(ta, b, tb).map(Some)
@@ -162,11 +156,39 @@ pub(crate) struct ProductGrad<T: Element> {
     pub(crate) ta: bool,
     pub(crate) b: Var<T>,
     pub(crate) tb: bool,
+    /// The factors' [`Var::version`]s when the product was kept.
+    pub(crate) versions: (u64, u64),
 }
 
 impl<T: Element> ProductGrad<T> {
+    pub(crate) fn new(a: &Var<T>, ta: bool, b: &Var<T>, tb: bool) -> Self {
+        ProductGrad {
+            a: a.clone(),
+            ta,
+            b: b.clone(),
+            tb,
+            versions: (a.version(), b.version()),
+        }
+    }
+
+    /// Errors when a factor was changed in place (`value_mut`) after the backward pass: the
+    /// product would no longer be the gradient that pass computed.
+    fn check_unchanged(&self) -> Result<()> {
+        if (self.a.version(), self.b.version()) != self.versions {
+            return Err(AutogradError::Invalid {
+                op: "grad",
+                message: "a weight's gradient is kept as the product of its layer's input and \
+                    output gradient, and one of them was changed in place (value_mut) after \
+                    backward; read the gradient (grad, grad_into) before changing them"
+                    .into(),
+            });
+        }
+        Ok(())
+    }
+
     /// `dst = beta·dst + alpha·op(a) x op(b)`.
     fn gemm_into(&self, alpha: T, beta: T, dst: &mut Tensor<T>) -> Result<()> {
+        self.check_unchanged()?;
         Ok(dst.gemm_t(
             alpha,
             &self.a.value(),
@@ -181,6 +203,8 @@ impl<T: Element> ProductGrad<T> {
 pub(crate) struct Node<T: Element> {
     pub(crate) id: u64,
     pub(crate) value: RefCell<Tensor<T>>,
+    /// Bumped by every `value_mut`.
+    pub(crate) version: Cell<u64>,
     /// The gradient is `grad + product` (either part may be absent).
     pub(crate) grad: RefCell<Option<Tensor<T>>>,
     pub(crate) grad_product: RefCell<Option<ProductGrad<T>>>,
@@ -259,6 +283,7 @@ impl<T: Element> Var<T> {
         Var(Rc::new(Node {
             id,
             value: RefCell::new(value),
+            version: Cell::new(0),
             grad: RefCell::new(None),
             grad_product: RefCell::new(None),
             requires_grad: Cell::new(requires_grad),
@@ -325,7 +350,15 @@ impl<T: Element> Var<T> {
     /// # Panics
     /// If the value is borrowed elsewhere at the same time (a bug in the caller).
     pub fn value_mut(&self) -> RefMut<'_, Tensor<T>> {
-        self.0.value.borrow_mut()
+        let value = self.0.value.borrow_mut();
+        self.0.version.set(self.0.version.get() + 1);
+        value
+    }
+
+    /// How many times the value was borrowed mutably ([`value_mut`](Var::value_mut)): how a
+    /// gradient kept as a product notices that a factor changed under it.
+    pub fn version(&self) -> u64 {
+        self.0.version.get()
     }
 
     /// A copy of the value.
@@ -380,18 +413,33 @@ impl<T: Element> Var<T> {
     }
 
     /// A copy of the accumulated gradient, if a backward pass has reached this leaf.
+    ///
+    /// # Panics
+    /// If the gradient is kept as a product (see [`grad_into`](Var::grad_into)) and one of its
+    /// factors, the layer's input or output gradient, was changed in place since the backward
+    /// pass (the gradient it stood for is lost).
     pub fn grad(&self) -> Option<Tensor<T>> {
         self.settle_grad();
         self.0.grad.borrow().clone()
     }
 
     /// The accumulated gradient, borrowed (no copy).
+    ///
+    /// # Panics
+    /// If the gradient is kept as a product (see [`grad_into`](Var::grad_into)) and one of its
+    /// factors, the layer's input or output gradient, was changed in place since the backward
+    /// pass (the gradient it stood for is lost).
     pub fn grad_ref(&self) -> Ref<'_, Option<Tensor<T>>> {
         self.settle_grad();
         self.0.grad.borrow()
     }
 
     /// The accumulated gradient, mutably borrowed: for clipping or scaling in place.
+    ///
+    /// # Panics
+    /// If the gradient is kept as a product (see [`grad_into`](Var::grad_into)) and one of its
+    /// factors, the layer's input or output gradient, was changed in place since the backward
+    /// pass (the gradient it stood for is lost).
     pub fn grad_mut(&self) -> RefMut<'_, Option<Tensor<T>>> {
         self.settle_grad();
         self.0.grad.borrow_mut()
@@ -412,7 +460,9 @@ impl<T: Element> Var<T> {
     /// gradient. [`grad`](Var::grad), [`grad_ref`](Var::grad_ref) and
     /// [`grad_mut`](Var::grad_mut) multiply it out (once) when called.
     ///
-    /// Errors when `dst` does not have this value's shape.
+    /// Errors when `dst` does not have the gradient's shape, or when a factor of a gradient kept
+    /// as a product was changed in place ([`value_mut`](Var::value_mut)) since the backward
+    /// pass.
     pub fn grad_into(&self, alpha: T, beta: T, dst: &mut Tensor<T>) -> Result<bool> {
         let Some(shape) = self.grad_shape() else {
             return Ok(false);
@@ -457,14 +507,16 @@ impl<T: Element> Var<T> {
         let mut slot = self.0.grad.borrow_mut();
         let result = match slot.as_mut() {
             Some(g) => p.gemm_into(T::one(), T::one(), g),
-            None => {
+            None => p.check_unchanged().and_then(|()| {
                 p.a.value()
                     .matmul_t(p.ta, &p.b.value(), p.tb)
                     .map(|g| *slot = Some(g))
                     .map_err(AutogradError::from)
-            }
+            }),
         };
-        result.expect("a deferred gradient has its leaf's shape (checked when it was made)");
+        if let Err(e) = result {
+            panic!("{e}");
+        }
     }
 
     /// Stores a gradient kept as a product (the end of a backward pass), adding it to what is

@@ -309,3 +309,28 @@ fn weight_gradients_kept_as_products_read_as_formed_ones() {
         assert_eq!(live_nodes(), nodes);
     }
 }
+
+#[test]
+fn changing_a_factor_of_a_kept_weight_gradient_is_an_error() {
+    let x = Var::constant(t(&[2, 3], &[1.0, 2.0, 3.0, -1.0, 0.5, 0.0]));
+    let w = Var::parameter(t(&[2, 3], &[0.1, 0.2, 0.3, -0.3, -0.2, -0.1]));
+    x.linear(&w, None).unwrap().sum_all().backward().unwrap();
+    let v = x.version();
+    x.value_mut().scale_inplace(2.0);
+    assert_eq!(x.version(), v + 1);
+    let err = w
+        .grad_into(1.0, 0.0, &mut Tensor::zeros(&[2, 3]))
+        .unwrap_err();
+    assert!(err.to_string().contains("changed in place"), "{err}");
+    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| w.grad()));
+    assert!(
+        read.is_err(),
+        "reading the lost gradient must not return a wrong one"
+    );
+    // Reading before the change is fine, and zero_grad starts afresh.
+    w.zero_grad();
+    x.linear(&w, None).unwrap().sum_all().backward().unwrap();
+    let g = w.grad().unwrap();
+    x.value_mut().scale_inplace(0.5);
+    assert_eq!(w.grad().unwrap(), g);
+}

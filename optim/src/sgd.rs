@@ -189,7 +189,9 @@ impl<T: Element> Optimizer<T> for SGD<T> {
             }
             let grad_into = |alpha: T, beta: T, dst: &mut Tensor<T>| {
                 p.grad_into(alpha, beta, dst)
-                    .expect("the gradient's shape was checked")
+                    .map_err(|e| OptimError::Invalid {
+                        message: format!("SGD: {e}"),
+                    })
             };
             // Without weight decay or Nesterov, the gradient goes into the update through
             // `grad_into`: a linear layer's weight gradient `Gᵀ x`, kept as its factors, is
@@ -197,18 +199,18 @@ impl<T: Element> Optimizer<T> for SGD<T> {
             // never written out and read back.
             if c.weight_decay == 0.0 && !c.nesterov {
                 if c.momentum == 0.0 {
-                    grad_into(-lr, T::one(), &mut value);
+                    grad_into(-lr, T::one(), &mut value)?;
                     continue;
                 }
                 let b = match buf {
                     Some(b) => {
-                        grad_into(keep, mu, b);
+                        grad_into(keep, mu, b)?;
                         b
                     }
                     None => {
                         // First step: the buffer is the gradient itself, undampened.
                         let mut b = Tensor::zeros(&shape);
-                        grad_into(T::one(), T::zero(), &mut b);
+                        grad_into(T::one(), T::zero(), &mut b)?;
                         buf.insert(b)
                     }
                 };
