@@ -123,14 +123,7 @@ impl Pool {
         }
         self.remaining.store(self.threads - 1, Ordering::Relaxed);
         self.generation.fetch_add(1, Ordering::Release);
-        for h in self
-            .handles
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-        {
-            h.thread().unpark();
-        }
+        self.wake_workers();
         let mine = catch_unwind(AssertUnwindSafe(|| job(0)));
         while self.remaining.load(Ordering::Acquire) != 0 {
             std::hint::spin_loop();
@@ -144,14 +137,9 @@ impl Pool {
             panic!("a matmul worker thread panicked");
         }
     }
-}
 
-impl Pool {
-    /// Stops the workers once no caller is using the pool (they hold an `Arc` of it, which
-    /// they drop on their way out).
-    fn shut_down(&self) {
-        let _using = self.in_use.lock().unwrap_or_else(|e| e.into_inner());
-        self.shutdown.store(true, Ordering::Release);
+    /// Unparks every worker (a no-op for one that is spinning).
+    fn wake_workers(&self) {
         for h in self
             .handles
             .lock()
@@ -160,6 +148,14 @@ impl Pool {
         {
             h.thread().unpark();
         }
+    }
+
+    /// Stops the workers once no caller is using the pool (they hold an `Arc` of it, which
+    /// they drop on their way out).
+    fn shut_down(&self) {
+        let _using = self.in_use.lock().unwrap_or_else(|e| e.into_inner());
+        self.shutdown.store(true, Ordering::Release);
+        self.wake_workers();
     }
 }
 
