@@ -110,11 +110,8 @@ impl<T: Element> BackwardCtx<'_, T> {
         if !input.requires_grad() {
             return Ok(None);
         }
-        let (sa, sb) = (a.value().shape().to_vec(), b.value().shape().to_vec());
-        let fits = sa.len() == 2
-            && sb.len() == 2
-            && sa[usize::from(!ta)] == sb[usize::from(tb)]
-            && input.value().shape() == [sa[usize::from(ta)], sb[usize::from(!tb)]];
+        let shape = product_shape(a.value().shape(), ta, b.value().shape(), tb);
+        let fits = shape.is_some_and(|s| input.value().shape() == s);
         // The factors must not be leaves an optimizer may change before it reads this
         // gradient.
         let stable = |v: &Var<T>| !(v.is_leaf() && v.requires_grad());
@@ -147,6 +144,13 @@ pub(crate) enum Origin<T: Element> {
     Op(OpRecord<T>),
     /// Made by an op whose graph a backward pass has freed.
     Freed(&'static str),
+}
+
+/// The shape of `op(a) x op(b)` for 2-D `a` and `b` (`op` transposes when its flag is set),
+/// `None` when they are not 2-D or their inner sizes differ.
+fn product_shape(a: &[usize], ta: bool, b: &[usize], tb: bool) -> Option<[usize; 2]> {
+    (a.len() == 2 && b.len() == 2 && a[usize::from(!ta)] == b[usize::from(tb)])
+        .then(|| [a[usize::from(ta)], b[usize::from(!tb)]])
 }
 
 /// A weight gradient kept as the product `op(a) x op(b)` that makes it (for a linear layer,
@@ -494,8 +498,9 @@ impl<T: Element> Var<T> {
             return Some(g.shape().to_vec());
         }
         self.0.grad_product.borrow().as_ref().map(|p| {
-            let (sa, sb) = (p.a.value().shape().to_vec(), p.b.value().shape().to_vec());
-            vec![sa[usize::from(p.ta)], sb[usize::from(!p.tb)]]
+            product_shape(p.a.value().shape(), p.ta, p.b.value().shape(), p.tb)
+                .expect("a kept product's factors fit (checked when it was kept)")
+                .to_vec()
         })
     }
 

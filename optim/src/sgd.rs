@@ -179,11 +179,10 @@ impl<T: Element> Optimizer<T> for SGD<T> {
             let Some(shape) = p.grad_shape() else {
                 continue;
             };
-            let mut value = p.value_mut();
-            if shape != value.shape() {
+            if shape != p.value().shape() {
                 return Err(OptimError::Shape {
                     what: "SGD: gradient".into(),
-                    expected: value.shape().to_vec(),
+                    expected: p.shape(),
                     found: shape,
                 });
             }
@@ -198,6 +197,7 @@ impl<T: Element> Optimizer<T> for SGD<T> {
             // then one matrix product into the parameter (plain SGD) or the momentum buffer,
             // never written out and read back.
             if c.weight_decay == 0.0 && !c.nesterov {
+                let mut value = p.value_mut();
                 if c.momentum == 0.0 {
                     grad_into(-lr, T::one(), &mut value)?;
                     continue;
@@ -219,7 +219,6 @@ impl<T: Element> Optimizer<T> for SGD<T> {
                     .expect("the buffer has the parameter's shape");
                 continue;
             }
-            drop(value);
             let grad = p.grad_ref();
             let g = grad.as_ref().expect("a gradient is there (grad_shape)");
             let mut value = p.value_mut();

@@ -347,8 +347,8 @@ unsafe fn thin_product_body<T: Element>(o: &Operands<T>) {
             store(dst.offset(j as isize * out_s), v);
         }
     } else if yp == 1 && xs == 1 {
-        // Both run contiguously along p: one dot product per output, eight partial sums
-        // (independent chains that vectorise; a single sum would be one long dependency).
+        // Both run contiguously along p: one dot product per output, with independent partial
+        // sums (a single sum would be one long dependency chain).
         let xv = std::slice::from_raw_parts(x, k);
         let mut j = 0;
         #[cfg(target_arch = "x86_64")]
@@ -449,16 +449,25 @@ unsafe fn dot4_f32_fma(x: &[f32], y: [&[f32]; 4]) -> [f32; 4] {
     }
     let mut out = [0f32; 4];
     for ((o, a), row) in out.iter_mut().zip(&acc).zip(&y) {
-        let mut lanes = [0f32; 8];
-        _mm256_storeu_ps(lanes.as_mut_ptr(), _mm256_add_ps(a[0], a[1]));
-        let mut sum = ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5]))
-            + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7]));
+        let mut sum = hsum_ps(_mm256_add_ps(a[0], a[1]));
         for p in i..n {
             sum += x[p] * row[p];
         }
         *o = sum;
     }
     out
+}
+
+/// The sum of an 8-lane vector's lanes, pairwise: `((0+4) + (1+5)) + ((2+6) + (3+7))`.
+///
+/// # Safety
+/// The CPU must have AVX2 and FMA (as every caller does).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn hsum_ps(v: std::arch::x86_64::__m256) -> f32 {
+    let mut l = [0f32; 8];
+    std::arch::x86_64::_mm256_storeu_ps(l.as_mut_ptr(), v);
+    ((l[0] + l[4]) + (l[1] + l[5])) + ((l[2] + l[6]) + (l[3] + l[7]))
 }
 
 /// The `f32` dot product with four 8-lane FMA accumulators.
@@ -489,11 +498,10 @@ unsafe fn dot_f32_fma(x: &[f32], y: &[f32]) -> f32 {
         );
         i += 8;
     }
-    let v = _mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3]));
-    let mut lanes = [0f32; 8];
-    _mm256_storeu_ps(lanes.as_mut_ptr(), v);
-    let mut sum = ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5]))
-        + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7]));
+    let mut sum = hsum_ps(_mm256_add_ps(
+        _mm256_add_ps(acc[0], acc[1]),
+        _mm256_add_ps(acc[2], acc[3]),
+    ));
     while i < n {
         sum += x[i] * y[i];
         i += 1;

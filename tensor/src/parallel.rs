@@ -3,8 +3,8 @@
 use std::cell::UnsafeCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread::{self, JoinHandle};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
 
 static NUM_THREADS: AtomicUsize = AtomicUsize::new(1);
@@ -45,7 +45,8 @@ struct Pool {
     shutdown: AtomicBool,
     /// Held by the one caller using the pool; others run their products on their own thread.
     in_use: Mutex<()>,
-    handles: Mutex<Vec<JoinHandle<()>>>,
+    /// The workers, to unpark; set once, right after they are spawned (read without a lock).
+    workers: OnceLock<Vec<Thread>>,
 }
 
 // SAFETY: `job` is written only by the caller holding `in_use`, before the generation is
@@ -63,18 +64,22 @@ impl Pool {
             panicked: AtomicBool::new(false),
             shutdown: AtomicBool::new(false),
             in_use: Mutex::new(()),
-            handles: Mutex::new(Vec::new()),
+            workers: OnceLock::new(),
         });
-        let handles = (1..threads)
+        let workers = (1..threads)
             .map(|t| {
                 let pool = Arc::clone(&pool);
                 thread::Builder::new()
                     .name(format!("tensor-matmul-{t}"))
                     .spawn(move || pool.work(t))
                     .expect("a matmul worker thread starts")
+                    .thread()
+                    .clone()
             })
             .collect();
-        *pool.handles.lock().unwrap_or_else(|e| e.into_inner()) = handles;
+        pool.workers
+            .set(workers)
+            .expect("the workers are set once, at the start");
         pool
     }
 
@@ -140,13 +145,8 @@ impl Pool {
 
     /// Unparks every worker (a no-op for one that is spinning).
     fn wake_workers(&self) {
-        for h in self
-            .handles
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-        {
-            h.thread().unpark();
+        for t in self.workers.get().into_iter().flatten() {
+            t.unpark();
         }
     }
 

@@ -200,9 +200,13 @@ impl<T: Element> Tensor<T> {
     ///
     /// Errors when the shapes differ or the axis is out of range.
     pub fn log_softmax_backward(&self, grad: &Tensor<T>, axis: isize) -> Result<Tensor<T>> {
-        self.softmax_family_backward("log_softmax_backward", grad, axis, |_, g| {
-            g.iter().fold(T::zero(), |a, &b| a + b)
-        })
+        self.softmax_family_backward(
+            "log_softmax_backward",
+            grad,
+            axis,
+            |_, g| g.iter().fold(T::zero(), |a, &b| a + b),
+            |y, g, sum| g - y.exp() * sum,
+        )
     }
 
     /// The gradient of [`softmax`](Tensor::softmax) in one pass per lane: with `self` the
@@ -210,20 +214,25 @@ impl<T: Element> Tensor<T> {
     ///
     /// Errors when the shapes differ or the axis is out of range.
     pub fn softmax_backward(&self, grad: &Tensor<T>, axis: isize) -> Result<Tensor<T>> {
-        self.softmax_family_backward("softmax_backward", grad, axis, |out, g| {
-            out.iter().zip(g).fold(T::zero(), |a, (&s, &g)| a + s * g)
-        })
+        self.softmax_family_backward(
+            "softmax_backward",
+            grad,
+            axis,
+            |out, g| out.iter().zip(g).fold(T::zero(), |a, (&s, &g)| a + s * g),
+            |y, g, sum| y * (g - sum),
+        )
     }
 
-    /// Shared lane loop of the softmax backward rules: `lane_sum` gives, for one lane of the
-    /// output and of the gradient, the lane's sum; the result is then `g - e^out·sum` for
-    /// log-softmax and `out·(g - sum)` for softmax.
+    /// Shared lane loop of the softmax backward rules: for each lane of the output `y` and of
+    /// the gradient `g`, `lane_sum(y, g)` gives the lane's sum, and each element of the result
+    /// is `element(y, g, sum)`.
     fn softmax_family_backward(
         &self,
         op: &'static str,
         grad: &Tensor<T>,
         axis: isize,
         lane_sum: impl Fn(&[T], &[T]) -> T,
+        element: impl Fn(T, T, T) -> T,
     ) -> Result<Tensor<T>> {
         if self.shape() != grad.shape() {
             return Err(TensorError::ShapeMismatch {
@@ -234,21 +243,16 @@ impl<T: Element> Tensor<T> {
             });
         }
         let ax = normalize_axis(op, axis, self.shape())?;
-        let log = op == "log_softmax_backward";
         let lane = |d: &mut [T], ys: &[T], gs: &[T]| {
             let sum = lane_sum(ys, gs);
             for ((d, &y), &g) in d.iter_mut().zip(ys).zip(gs) {
-                *d = if log {
-                    g - y.exp() * sum
-                } else {
-                    y * (g - sum)
-                };
+                *d = element(y, g, sum);
             }
         };
+        let len = self.shape()[ax];
         if let (Some(y), Some(g)) = (self.data.as_slice(), grad.data.as_slice()) {
             if ax + 1 == self.ndim() {
                 // Row-major along the last axis: lanes are consecutive slices.
-                let len = self.shape()[ax];
                 let mut out = vec![T::zero(); y.len()];
                 if len > 0 {
                     for ((d, ys), gs) in out
@@ -262,33 +266,21 @@ impl<T: Element> Tensor<T> {
                 return Tensor::from_vec(self.shape(), out);
             }
         }
+        // Strided lanes: gathered into scratch slices, computed, and written back.
         let mut out = ArrayD::<T>::zeros(self.data.raw_dim());
-        let (mut o, mut g) = (Vec::new(), Vec::new());
-        for ((mut dst, y), gl) in out
+        let (mut ys, mut gs, mut ds) = (Vec::new(), Vec::new(), vec![T::zero(); len]);
+        for ((mut dst, y), g) in out
             .lanes_mut(Axis(ax))
             .into_iter()
             .zip(self.data.lanes(Axis(ax)))
             .zip(grad.data.lanes(Axis(ax)))
         {
-            // Lanes along the last axis of a row-major tensor are slices already.
-            let (ys, gs) = match (y.as_slice(), gl.as_slice()) {
-                (Some(y), Some(g)) => (y, g),
-                _ => {
-                    o.clear();
-                    o.extend(y.iter().copied());
-                    g.clear();
-                    g.extend(gl.iter().copied());
-                    (&o[..], &g[..])
-                }
-            };
-            let sum = lane_sum(ys, gs);
-            for ((d, &y), &g) in dst.iter_mut().zip(ys).zip(gs) {
-                *d = if log {
-                    g - y.exp() * sum
-                } else {
-                    y * (g - sum)
-                };
-            }
+            ys.clear();
+            ys.extend(y.iter().copied());
+            gs.clear();
+            gs.extend(g.iter().copied());
+            lane(&mut ds, &ys, &gs);
+            dst.iter_mut().zip(&ds).for_each(|(d, &v)| *d = v);
         }
         Ok(Tensor { data: out })
     }

@@ -61,12 +61,11 @@ fn row_weights<T: Element>(g: &Var<T>, n: usize, reduction: Reduction) -> Result
 
 /// [`row_weights`] as plain values, one per row, for the unrecorded backward rules.
 fn row_weight_values<T: Element>(g: &Tensor<T>, n: usize, reduction: Reduction) -> Vec<T> {
+    let g = g.to_vec();
     match reduction {
-        Reduction::None => g.to_vec(),
-        Reduction::Sum => vec![g.to_vec()[0]; n],
-        Reduction::Mean => {
-            vec![g.to_vec()[0] * (T::one() / T::from_usize(n).expect("count fits")); n]
-        }
+        Reduction::None => g,
+        Reduction::Sum => vec![g[0]; n],
+        Reduction::Mean => vec![g[0] * (T::one() / T::from_usize(n).expect("count fits")); n],
     }
 }
 
@@ -86,8 +85,7 @@ impl<T: Element> Var<T> {
             .map(|(i, &t)| -logp.array()[[i, t]])
             .collect();
         let value = reduce_rows(per_row, reduction);
-        let onehot = Tensor::one_hot(targets, shape[1])?;
-        let targets = targets.to_vec();
+        let (targets, classes) = (targets.to_vec(), shape[1]);
         Ok(Var::from_op("cross_entropy", value, &[self], move |c| {
             if !is_grad_enabled() {
                 // Not recorded: softmax, minus one at each target, times each row's weight.
@@ -99,10 +97,9 @@ impl<T: Element> Var<T> {
                 }
                 return Ok(vec![Some(Var::constant(Tensor::from_array(d)))]);
             }
-            let d = c.inputs[0]
-                .softmax(1)?
-                .sub(&Var::constant(onehot.clone()))?;
-            let w = row_weights(c.grad, onehot.shape()[0], reduction)?;
+            let onehot = Tensor::one_hot(&targets, classes)?;
+            let d = c.inputs[0].softmax(1)?.sub(&Var::constant(onehot))?;
+            let w = row_weights(c.grad, targets.len(), reduction)?;
             Ok(vec![Some(d.mul(&w)?)])
         }))
     }
