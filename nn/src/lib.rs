@@ -3,7 +3,8 @@
 //! Layers and losses over `autograd`, named and laid out as in `torch.nn`: a [`Module`] trait
 //! with named parameters, [`Linear`] (weight `[out, in]`, PyTorch's default initialisation or
 //! Xavier/Kaiming via [`Init`]), the activations [`Sigmoid`], [`Tanh`], [`ReLU`], [`Softmax`],
-//! [`LogSoftmax`], the container [`Sequential`], and the losses [`NLLLoss`],
+//! [`LogSoftmax`], the container [`Sequential`], the multilayer-perceptron builder [`Mlp`] (with
+//! its hidden [`Activation`]), and the losses [`NLLLoss`],
 //! [`CrossEntropyLoss`], [`MSELoss`], [`BCELoss`]; and [`save_safetensors`] /
 //! [`load_safetensors`], which move parameters to and from PyTorch as safetensors files, checking
 //! every name, shape and dtype on the way in ([`state_dict`] has the details and an example).
@@ -43,6 +44,7 @@ mod error;
 mod init;
 mod linear;
 mod loss;
+mod mlp;
 mod module;
 mod sequential;
 pub mod state_dict;
@@ -53,6 +55,7 @@ pub use error::{NnError, Result};
 pub use init::Init;
 pub use linear::Linear;
 pub use loss::{BCELoss, CrossEntropyLoss, MSELoss, NLLLoss};
+pub use mlp::{Activation, Mlp};
 pub use module::Module;
 pub use sequential::Sequential;
 pub use state_dict::{
