@@ -168,7 +168,9 @@ fn file_error(path: &Path, message: impl fmt::Display) -> NnError {
 }
 
 /// Writes named tensors and metadata to a safetensors file (replacing it if it exists; the file
-/// is written beside it first and renamed, so a failed write never leaves half a model).
+/// is written beside it first and renamed, so a failed write never leaves half a model). The
+/// file gets the permissions any new file gets (0644 under the usual umask), as `std::fs::write`
+/// gives them.
 ///
 /// This is the one writer: [`save_safetensors`] and the optimizers' state use it. Errors
 /// ([`NnError::File`]) when two tensors share a name or the file cannot be written.
@@ -190,7 +192,15 @@ pub fn write_safetensors<T: Element>(
     }
     let info: HashMap<String, String> = metadata.clone().into_iter().collect();
     let info = (!info.is_empty()).then_some(info);
-    safetensors::serialize_to_file(views, info, path).map_err(|e| file_error(path, e))
+    let bytes = safetensors::serialize(views, info).map_err(|e| file_error(path, e))?;
+    // safetensors' own `serialize_to_file` goes through a `tempfile`, created 0600 and kept so.
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let partial = path.with_file_name(format!(".{name}.partial-{}", std::process::id()));
+    let written = std::fs::write(&partial, &bytes).and_then(|()| std::fs::rename(&partial, path));
+    written.map_err(|e| {
+        let _ = std::fs::remove_file(&partial);
+        file_error(path, format!("cannot write: {e}"))
+    })
 }
 
 /// One tensor as stored in a file, before it is checked against what a loader expects.

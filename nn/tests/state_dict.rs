@@ -262,3 +262,25 @@ fn a_state_dict_saved_by_pytorch_loads_and_gives_its_outputs() {
         assert!((a - b).abs() < 1e-6, "output {i}: {a} here, {b} in PyTorch");
     }
 }
+
+/// A saved model gets the permissions every other new file gets (0644 under the usual umask),
+/// not the 0600 of a temporary file, and leaves nothing beside it.
+#[cfg(unix)]
+#[test]
+fn a_saved_file_has_the_mode_of_any_new_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let model = Linear::<f32>::new(3, 2, &mut StdRng::seed_from_u64(0)).unwrap();
+    let saved = dir.path().join("m.safetensors");
+    save_safetensors(&model, &saved).unwrap();
+    let plain = dir.path().join("plain.txt");
+    std::fs::write(&plain, b"x").unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&saved), mode(&plain));
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["m.safetensors", "plain.txt"]);
+}
