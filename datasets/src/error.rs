@@ -101,6 +101,25 @@ pub enum DatasetError {
         /// The files that were not found (each under its plain or `.gz` name).
         missing: Vec<String>,
     },
+    /// A path the caller named as the folder of the files is a file, or nothing.
+    NotAFolder {
+        /// The path.
+        path: PathBuf,
+        /// Where it came from, e.g. `"--data-dir"` or `"MNIST_DIR"`.
+        origin: String,
+        /// What is there instead: `"a file"` or `"nothing there"`.
+        found: &'static str,
+    },
+    /// The cache lacks files and nothing fetched them: the `fetch` feature is off, or the caller
+    /// turned fetching off.
+    NotFetched {
+        /// The cache folder.
+        cache_dir: PathBuf,
+        /// The files that were not found (each under its plain or `.gz` name).
+        missing: Vec<String>,
+        /// Why nothing was fetched.
+        reason: &'static str,
+    },
     /// No source could provide the data: every source tried, with its error, and how to provide
     /// the files by hand.
     FetchFailed {
@@ -190,6 +209,27 @@ impl fmt::Display for DatasetError {
                 dir.display(),
                 missing.join(", ")
             ),
+            DatasetError::NotAFolder {
+                path,
+                origin,
+                found,
+            } => write!(
+                f,
+                "{} (from {origin}): expected a folder holding the four MNIST files, found {found}",
+                path.display()
+            ),
+            DatasetError::NotFetched {
+                cache_dir,
+                missing,
+                reason,
+            } => write!(
+                f,
+                "{} lacks {} (each accepted plain or with .gz), and nothing fetched them: {reason}. \
+                 {}",
+                cache_dir.display(),
+                missing.join(", "),
+                provide_by_hand(cache_dir)
+            ),
             DatasetError::FetchFailed {
                 attempts,
                 cache_dir,
@@ -202,14 +242,7 @@ impl fmt::Display for DatasetError {
                 for (source, error) in attempts {
                     writeln!(f, "  - {source}: {error}")?;
                 }
-                write!(
-                    f,
-                    "Provide the four files by hand: set MNIST_DIR (or pass --data-dir) to a \
-                     folder holding train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, \
-                     t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz (plain or gzip), \
-                     e.g. ../shared/data/mnist, or copy them into {}",
-                    cache_dir.display()
-                )
+                write!(f, "{}", provide_by_hand(cache_dir))
             }
             DatasetError::InvalidArgument { op, message } => write!(f, "{op}: {message}"),
             DatasetError::Tensor(e) => write!(f, "{e}"),
@@ -231,6 +264,17 @@ impl From<TensorError> for DatasetError {
     fn from(e: TensorError) -> Self {
         DatasetError::Tensor(e)
     }
+}
+
+/// How to give the loader the files without fetching them.
+fn provide_by_hand(cache_dir: &std::path::Path) -> String {
+    format!(
+        "Provide the four files by hand: set MNIST_DIR (or pass --data-dir) to a folder holding \
+         train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and \
+         t10k-labels-idx1-ubyte.gz (plain or gzip), e.g. ../shared/data/mnist, or copy them into \
+         {}",
+        cache_dir.display()
+    )
 }
 
 /// `Result` with [`DatasetError`].

