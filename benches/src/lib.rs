@@ -3,7 +3,7 @@
 //! "matrix-product floor": the same step's matrix products alone, on preallocated outputs.
 
 use autograd::{no_grad, Tensor, Var};
-use nn::{Linear, LogSoftmax, Module, NLLLoss, ReLU, Sequential, Sigmoid, Tanh};
+use nn::{Init, LogSoftmax, Module, NLLLoss, Sequential};
 use optim::{Optimizer, SgdConfig, SGD};
 use rand::{rngs::StdRng, SeedableRng};
 use std::error::Error;
@@ -11,8 +11,8 @@ use std::error::Error;
 /// Errors of the benchmark code: any of the workspace's errors, boxed.
 pub type BenchError = Box<dyn Error + Send + Sync>;
 
-/// The hidden activation (the labs' own: `sigmoid`, `tanh` or `relu` on the command line).
-pub use labs::mnist::Activation;
+/// The hidden activation (`sigmoid`, `tanh` or `relu` on the command line).
+pub use nn::Activation;
 
 /// `Linear(inputs, hidden), activation, Linear(hidden, classes), LogSoftmax` trained on the
 /// negative log-likelihood by plain SGD: PyTorch's `nn.Sequential` + `F.nll_loss` +
@@ -25,7 +25,8 @@ pub struct Mlp {
 }
 
 impl Mlp {
-    /// A network with PyTorch's default initialisation, drawn from `seed`.
+    /// A network with PyTorch's default initialisation for every layer (`nn.Linear`'s, whatever
+    /// the activation, as `benches/reference/train_torch.py` builds it), drawn from `seed`.
     pub fn new(
         inputs: usize,
         hidden: usize,
@@ -34,16 +35,10 @@ impl Mlp {
         lr: f64,
         seed: u64,
     ) -> Result<Self, BenchError> {
-        let mut rng = StdRng::seed_from_u64(seed);
-        let mut model = Sequential::new();
-        model.push(Box::new(Linear::<f32>::new(inputs, hidden, &mut rng)?));
-        match activation {
-            Activation::Sigmoid => model.push(Box::new(Sigmoid)),
-            Activation::Tanh => model.push(Box::new(Tanh)),
-            Activation::Relu => model.push(Box::new(ReLU)),
-        }
-        model.push(Box::new(Linear::<f32>::new(hidden, classes, &mut rng)?));
-        model.push(Box::new(LogSoftmax::new(1)));
+        let model = nn::Mlp::new(inputs, &[hidden], classes, activation)
+            .with_init(Init::PyTorchDefault)
+            .build(&mut StdRng::seed_from_u64(seed))?
+            .add(LogSoftmax::new(1));
         let opt = SGD::new(
             model.parameters(),
             SgdConfig {
