@@ -14,11 +14,103 @@
 //! newer one is in place.
 
 use crate::common::LabError;
-use crate::mnist::EpochStats;
+use crate::train::{EpochStats, History, TrainOptions};
 use nn::state_dict::Metadata;
 use nn::{Module, SafetensorsFile};
 use optim::SGD;
 use std::path::{Path, PathBuf};
+
+/// What a lab with `--checkpoint DIR [--resume]` needs: [`resume`](Checkpoints::resume) before
+/// its loop and [`save`](Checkpoints::save) after every epoch. Without a folder both do nothing,
+/// so the lab calls them the same way whether or not the user asked for checkpoints.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checkpoints {
+    dir: Option<PathBuf>,
+    resume: bool,
+    options: Metadata,
+}
+
+impl Checkpoints {
+    /// Checkpoints in `dir` (none when `None`) of a run shaped by `options` ([`run_options`]);
+    /// with `resume`, [`resume`](Checkpoints::resume) starts from the latest one there.
+    pub fn new(dir: Option<PathBuf>, resume: bool, options: Metadata) -> Self {
+        Checkpoints {
+            dir,
+            resume,
+            options,
+        }
+    }
+
+    /// When resuming and the folder holds a checkpoint: loads it into `model` and `optimizer`
+    /// (after checking it was saved by a run with the same options) and returns its history, for
+    /// [`Loop::resume`](crate::train::Loop::resume). Otherwise an empty history. Says on stdout
+    /// where it resumed from.
+    pub fn resume(
+        &self,
+        model: &dyn Module<f32>,
+        optimizer: &mut SGD<f32>,
+    ) -> Result<History, LabError> {
+        let Some(dir) = self.dir.as_deref().filter(|_| self.resume) else {
+            return Ok(History::default());
+        };
+        match latest(dir)? {
+            Some(found) => {
+                found.restore(model, optimizer, &self.options)?;
+                println!(
+                    "resuming from {} ({} epoch{} done)",
+                    found.path.display(),
+                    found.epochs_done,
+                    if found.epochs_done == 1 { "" } else { "s" }
+                );
+                Ok(found.history)
+            }
+            None => {
+                println!(
+                    "no checkpoint in {} yet: starting from epoch 1",
+                    dir.display()
+                );
+                Ok(History::default())
+            }
+        }
+    }
+
+    /// Saves the state after `history.epochs.len()` epochs (see [`save`]); nothing without a
+    /// folder.
+    pub fn save(
+        &self,
+        model: &dyn Module<f32>,
+        optimizer: &SGD<f32>,
+        history: &History,
+    ) -> Result<(), LabError> {
+        if let Some(dir) = &self.dir {
+            save(dir, model, optimizer, &self.options, history)?;
+        }
+        Ok(())
+    }
+}
+
+/// The options that shape a run, as a checkpoint records them (`run.model`, `run.epochs`,
+/// `run.batch_size`, `run.lr`, `run.anneal`, `run.seed`, and `run.<key>` for each of `extra`,
+/// e.g. the momentum): a resume with any of them different would be another run.
+pub fn run_options(
+    model: &dyn Module<f32>,
+    options: &TrainOptions,
+    extra: &[(&str, String)],
+) -> Metadata {
+    let mut meta: Metadata = [
+        ("model", model.describe()),
+        ("epochs", options.epochs.to_string()),
+        ("batch_size", options.batch_size.to_string()),
+        ("lr", format!("{:?}", options.lr)),
+        ("anneal", options.anneal.to_string()),
+        ("seed", options.seed.to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (format!("run.{k}"), v))
+    .collect();
+    meta.extend(extra.iter().map(|(k, v)| (format!("run.{k}"), v.clone())));
+    meta
+}
 
 /// Where a run saves its checkpoints, and whether it starts from the last one there.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +126,8 @@ const OPTIMIZER_FILE: &str = "optimizer.safetensors";
 /// Metadata keys of the model file that are the checkpoint's own, not the run's options.
 const EPOCHS_DONE: &str = "checkpoint.epochs_done";
 const HISTORY: &str = "checkpoint.history";
+const METRICS: &str = "checkpoint.metrics";
+const START_LOSS: &str = "checkpoint.start_loss";
 
 fn epoch_dir(dir: &Path, epochs_done: usize) -> PathBuf {
     dir.join(format!("epoch-{epochs_done:04}"))
@@ -46,23 +140,23 @@ pub struct Checkpoint {
     pub path: PathBuf,
     /// The epochs it had completed.
     pub epochs_done: usize,
-    /// Their statistics, in order.
-    pub history: Vec<EpochStats>,
+    /// The run's history up to it.
+    pub history: History,
     /// The options of the run that saved it (the model file's metadata, less the checkpoint's
     /// own keys).
     pub options: Metadata,
 }
 
-/// Saves the state after `history.len()` epochs: the module's parameters with `options` and
-/// the history in the metadata, and the optimizer's state; then removes older checkpoints.
+/// Saves the state after `history.epochs.len()` epochs: the module's parameters with `options`
+/// and the history in the metadata, and the optimizer's state; then removes older checkpoints.
 pub fn save(
     dir: &Path,
     model: &dyn Module<f32>,
     optimizer: &SGD<f32>,
     options: &Metadata,
-    history: &[EpochStats],
+    history: &History,
 ) -> Result<PathBuf, LabError> {
-    let done = history.len();
+    let done = history.epochs.len();
     std::fs::create_dir_all(dir)
         .map_err(|e| format!("cannot create the checkpoint folder {}: {e}", dir.display()))?;
     let partial = dir.join(format!(".epoch-{done:04}.partial"));
@@ -74,7 +168,14 @@ pub fn save(
         .map_err(|e| format!("cannot create {}: {e}", partial.display()))?;
     let mut meta = options.clone();
     meta.insert(EPOCHS_DONE.into(), done.to_string());
-    meta.insert(HISTORY.into(), encode_history(history));
+    meta.insert(HISTORY.into(), encode_epochs(&history.epochs));
+    meta.insert(METRICS.into(), history.metric_names.join(","));
+    meta.insert(
+        START_LOSS.into(),
+        history
+            .start_loss
+            .map_or(String::new(), |s| format!("{s:?}")),
+    );
     nn::save_safetensors_with_metadata(model, partial.join(MODEL_FILE), &meta)?;
     optimizer.save_safetensors(model, partial.join(OPTIMIZER_FILE))?;
     let target = epoch_dir(dir, done);
@@ -136,15 +237,35 @@ pub fn latest(dir: &Path) -> Result<Option<Checkpoint>, LabError> {
         .remove(EPOCHS_DONE)
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| bad("expected metadata checkpoint.epochs_done, a number"))?;
-    let history = decode_history(&options.remove(HISTORY).unwrap_or_default())
+    let epochs = decode_epochs(&options.remove(HISTORY).unwrap_or_default())
         .ok_or_else(|| bad("metadata checkpoint.history is malformed"))?;
-    if history.len() != epochs_done {
+    if epochs.len() != epochs_done {
         return Err(bad(&format!(
             "expected {epochs_done} epochs of history, found {}",
-            history.len()
+            epochs.len()
         ))
         .into());
     }
+    let metric_names = options
+        .remove(METRICS)
+        .unwrap_or_default()
+        .split(',')
+        .filter(|n| !n.is_empty())
+        .map(str::to_string)
+        .collect();
+    let start_loss = match options.remove(START_LOSS).unwrap_or_default().as_str() {
+        "" => None,
+        s => Some(s.parse().map_err(|_| {
+            bad(&format!(
+                "metadata {START_LOSS}: expected a number, found {s:?}"
+            ))
+        })?),
+    };
+    let history = History {
+        metric_names,
+        epochs,
+        start_loss,
+    };
     Ok(Some(Checkpoint {
         path,
         epochs_done,
@@ -191,36 +312,40 @@ impl Checkpoint {
     }
 }
 
-/// `epoch,lr,loss,accuracy,seconds;...` with every float in full (`{:?}` round-trips).
-fn encode_history(history: &[EpochStats]) -> String {
-    history
+/// `epoch,lr,loss,seconds[,metric...];...` with every float in full (`{:?}` round-trips).
+fn encode_epochs(epochs: &[EpochStats]) -> String {
+    epochs
         .iter()
-        .map(|s| {
-            format!(
-                "{},{:?},{:?},{:?},{:?}",
-                s.epoch, s.lr, s.train_loss, s.test_accuracy, s.seconds
-            )
+        .map(|e| {
+            let mut row = format!("{},{:?},{:?},{:?}", e.epoch, e.lr, e.train_loss, e.seconds);
+            for m in &e.metrics {
+                row.push_str(&format!(",{m:?}"));
+            }
+            row
         })
         .collect::<Vec<_>>()
         .join(";")
 }
 
-fn decode_history(text: &str) -> Option<Vec<EpochStats>> {
+fn decode_epochs(text: &str) -> Option<Vec<EpochStats>> {
     if text.is_empty() {
         return Some(Vec::new());
     }
     text.split(';')
         .map(|row| {
             let f: Vec<&str> = row.split(',').collect();
-            let [epoch, lr, loss, acc, secs] = f.as_slice() else {
+            let [epoch, lr, loss, secs, metrics @ ..] = f.as_slice() else {
                 return None;
             };
             Some(EpochStats {
                 epoch: epoch.parse().ok()?,
                 lr: lr.parse().ok()?,
                 train_loss: loss.parse().ok()?,
-                test_accuracy: acc.parse().ok()?,
                 seconds: secs.parse().ok()?,
+                metrics: metrics
+                    .iter()
+                    .map(|m| m.parse().ok())
+                    .collect::<Option<Vec<f64>>>()?,
             })
         })
         .collect()
@@ -229,6 +354,137 @@ fn decode_history(text: &str) -> Option<Vec<EpochStats>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::train::Loop;
+    use autograd::{Tensor, Var};
+    use nn::{Activation, LogSoftmax, Mlp, NLLLoss, Sequential};
+    use optim::{Optimizer, SgdConfig};
+    use rand::{rngs::StdRng, SeedableRng};
+
+    struct Data {
+        x: Tensor<f32>,
+        y: Vec<usize>,
+    }
+
+    fn data() -> Data {
+        let mut rng = StdRng::seed_from_u64(4);
+        let x = Tensor::<f32>::rand_uniform(&[256, 16], 0.0, 1.0, &mut rng).unwrap();
+        let y = (0..256).map(|i| i % 10).collect();
+        Data { x, y }
+    }
+
+    fn model() -> Sequential<f32> {
+        Mlp::new(16, &[8], 10, Activation::Sigmoid)
+            .build(&mut StdRng::seed_from_u64(9))
+            .unwrap()
+            .add(LogSoftmax::new(1))
+    }
+
+    fn sgd(model: &Sequential<f32>) -> SGD<f32> {
+        let config = SgdConfig {
+            momentum: 0.9,
+            ..Default::default()
+        };
+        SGD::new(model.parameters(), config).unwrap()
+    }
+
+    fn options(seed: u64) -> TrainOptions {
+        TrainOptions {
+            epochs: 4,
+            batch_size: 32,
+            lr: 0.5,
+            anneal: true,
+            seed,
+            ..Default::default()
+        }
+    }
+
+    /// Trains `model` with checkpoints in `dir` (resuming when asked); `stop_after` epochs makes
+    /// the after-epoch hook fail after saving, as a kill would.
+    fn train(
+        model: &Sequential<f32>,
+        data: &Data,
+        options: &TrainOptions,
+        checkpoints: &Checkpoints,
+        stop_after: Option<usize>,
+    ) -> Result<History, LabError> {
+        let mut opt = sgd(model);
+        let history = checkpoints.resume(model, &mut opt)?;
+        let nll = NLLLoss::default();
+        Loop::new(options, data.y.len())
+            .resume(history)
+            .metric("w0", |_| {
+                Ok(f64::from(model.parameters()[0].to_tensor().to_vec()[0]))
+            })
+            .after_epoch(|opt, history| {
+                checkpoints.save(model, opt, history)?;
+                match stop_after {
+                    Some(n) if history.epochs.len() == n => Err("killed".into()),
+                    _ => Ok(()),
+                }
+            })
+            .run(&mut opt, |opt, batch, lr| {
+                let x = Var::constant(data.x.select_rows(batch)?);
+                let y: Vec<usize> = batch.iter().map(|&i| data.y[i]).collect();
+                let loss = nll.forward(&model.forward(&x)?, &y)?;
+                opt.set_lr(lr)?;
+                opt.zero_grad();
+                loss.backward()?;
+                opt.step()?;
+                Ok(f64::from(loss.item()?))
+            })
+    }
+
+    fn weights(model: &Sequential<f32>) -> Vec<u32> {
+        model
+            .parameters()
+            .iter()
+            .flat_map(|p| p.to_tensor().to_vec())
+            .map(f32::to_bits)
+            .collect()
+    }
+
+    #[test]
+    fn an_interrupted_run_resumes_to_the_same_weights_bit_for_bit() {
+        let data = data();
+        let none = Checkpoints::new(None, false, Metadata::new());
+        let straight = model();
+        let full = train(&straight, &data, &options(3), &none, None).unwrap();
+
+        let dir = tempfile::tempdir().unwrap();
+        let checkpoints = |resume, seed| {
+            let m = model();
+            let meta = run_options(&m, &options(seed), &[("momentum", "0.9".into())]);
+            Checkpoints::new(Some(dir.path().to_path_buf()), resume, meta)
+        };
+        // The first process is killed after two epochs, its checkpoint saved.
+        let first = model();
+        let err = train(&first, &data, &options(3), &checkpoints(false, 3), Some(2)).unwrap_err();
+        assert_eq!(err.to_string(), "killed");
+
+        // A new process: a fresh model and optimizer, resumed from the checkpoint.
+        let resumed = model();
+        let rest = train(&resumed, &data, &options(3), &checkpoints(true, 3), None).unwrap();
+        assert_eq!(weights(&resumed), weights(&straight));
+        assert_ne!(weights(&resumed), weights(&model()));
+        assert_eq!(rest.losses(), full.losses());
+        assert_eq!(rest.metric_series("w0"), full.metric_series("w0"));
+        assert_eq!(rest.start_loss, full.start_loss);
+        // Only the latest checkpoint is kept.
+        let kept: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(kept, vec!["epoch-0004".to_string()]);
+
+        // A resume with other options is refused, naming what differs.
+        let err = train(&model(), &data, &options(4), &checkpoints(true, 4), None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("run.seed: this run has 4, the checkpoint 3"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn history_round_trips_exactly() {
@@ -236,20 +492,21 @@ mod tests {
             EpochStats {
                 epoch: 1,
                 train_loss: 0.1 + 0.2,
-                test_accuracy: 0.9549,
                 lr: 0.25,
                 seconds: 1.0 / 3.0,
+                metrics: vec![0.9549, -1e-310],
             },
             EpochStats {
                 epoch: 2,
                 train_loss: f64::MIN_POSITIVE,
-                test_accuracy: 1.0,
                 lr: 1e-300,
                 seconds: 0.0,
+                metrics: vec![],
             },
         ];
-        assert_eq!(decode_history(&encode_history(&h)).unwrap(), h);
-        assert_eq!(decode_history("").unwrap(), vec![]);
-        assert!(decode_history("1,2,3").is_none());
+        assert_eq!(decode_epochs(&encode_epochs(&h)).unwrap(), h);
+        assert_eq!(decode_epochs("").unwrap(), vec![]);
+        assert!(decode_epochs("1,2,3").is_none());
+        assert!(decode_epochs("1,2,3,4,x").is_none());
     }
 }

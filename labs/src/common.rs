@@ -1,4 +1,4 @@
-//! What every lab binary does the same way: its output folder, progress display, the epoch
+//! What every lab binary does the same way: its output folder, the progress bar, the epoch
 //! table, the closing `RESULT` line, and turning errors into one line on stderr.
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -43,31 +43,6 @@ pub fn out_dir(out: Option<&Path>, lab: &str) -> Result<PathBuf, LabError> {
     Ok(dir)
 }
 
-/// Checks a learning rate given on the command line: finite and positive.
-pub fn check_lr(lr: f64) -> Result<f64, LabError> {
-    if lr.is_finite() && lr > 0.0 {
-        Ok(lr)
-    } else {
-        Err(format!("--lr must be a finite number > 0, found {lr}").into())
-    }
-}
-
-/// The learning rate of epoch `epoch` (0-based) of a run of `epochs` epochs at base rate `lr`:
-/// constant, or with `anneal` a cosine from `lr` down to `lr / 100` (PyTorch's
-/// `CosineAnnealingLR` with `T_max = epochs`). Every lab schedules its rate this way.
-pub fn lr_at(lr: f64, anneal: bool, epochs: usize, epoch: usize) -> f64 {
-    use optim::{CosineAnnealingLR, LrSchedule};
-    if anneal {
-        CosineAnnealingLR {
-            t_max: epochs,
-            eta_min: lr / 100.0,
-        }
-        .lr(lr, epoch)
-    } else {
-        lr
-    }
-}
-
 /// The closing line every lab prints last: `RESULT lab=<name> key=value ...`.
 pub fn result_line(lab: &str, fields: &[(&str, String)]) -> String {
     let mut line = format!("RESULT lab={lab}");
@@ -77,44 +52,31 @@ pub fn result_line(lab: &str, fields: &[(&str, String)]) -> String {
     line
 }
 
-/// A progress bar over one epoch's batches, showing the running loss and the throughput.
-/// It draws on stderr only when that is a terminal, so logs and CI output stay clean.
-pub struct EpochProgress {
+/// A progress bar over a whole training run, counted in steps, showing the epoch, the running
+/// loss of the epoch and the throughput. It draws on stderr only when that is a terminal, so logs
+/// and CI output stay clean.
+pub struct RunProgress {
     bar: ProgressBar,
+    epochs: usize,
+    epoch: usize,
     start: Instant,
     samples: usize,
 }
 
-impl EpochProgress {
-    /// A bar for `batches` steps of epoch `epoch` (1-based) of `epochs`.
-    pub fn new(epoch: usize, epochs: usize, batches: usize) -> Self {
-        Self::styled(
-            batches,
-            "epoch {prefix} [{bar:30}] {pos}/{len} batches  {msg}  eta {eta}",
-            format!("{epoch}/{epochs}"),
-        )
-    }
-
-    /// A bar over a whole run of `epochs` short epochs (the small 2-D labs, where an epoch
-    /// takes a millisecond): [`step`](Self::step) once per epoch with its sample count.
-    pub fn whole_run(epochs: usize) -> Self {
-        Self::styled(
-            epochs,
-            "{prefix} [{bar:30}] {pos}/{len} epochs  {msg}  eta {eta}",
-            "training".to_string(),
-        )
-    }
-
-    fn styled(len: usize, template: &str, prefix: String) -> Self {
-        let bar = ProgressBar::new(len as u64);
+impl RunProgress {
+    /// A bar for epochs `first + 1 ..= epochs` (1-based; `first` epochs were done before, by a
+    /// run this one resumes) of `steps_per_epoch` steps each.
+    pub fn new(epochs: usize, steps_per_epoch: usize, first: usize) -> Self {
+        let bar = ProgressBar::new((epochs.saturating_sub(first) * steps_per_epoch) as u64);
         bar.set_style(
-            ProgressStyle::with_template(template)
+            ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} steps  {msg}  eta {eta}")
                 .expect("the template is valid")
                 .progress_chars("=> "),
         );
-        bar.set_prefix(prefix);
-        EpochProgress {
+        RunProgress {
             bar,
+            epochs,
+            epoch: 0,
             start: Instant::now(),
             samples: 0,
         }
@@ -126,8 +88,14 @@ impl EpochProgress {
         self.bar.suspend(f)
     }
 
-    /// Records one step of `batch` samples with the running mean loss.
-    pub fn step(&mut self, batch: usize, running_loss: f64) {
+    /// Records one step of epoch `epoch` (1-based) on `batch` samples, with the running mean
+    /// loss of the epoch.
+    pub fn step(&mut self, epoch: usize, batch: usize, running_loss: f64) {
+        if epoch != self.epoch {
+            self.epoch = epoch;
+            self.bar
+                .set_prefix(format!("epoch {epoch}/{}", self.epochs));
+        }
         self.samples += batch;
         self.bar.inc(1);
         if self.bar.position() % 20 == 0 || self.bar.position() == self.bar.length().unwrap_or(0) {
@@ -137,10 +105,9 @@ impl EpochProgress {
         }
     }
 
-    /// Ends the bar, returning the epoch's seconds.
-    pub fn finish(self) -> f64 {
+    /// Ends the bar and clears it.
+    pub fn finish(self) {
         self.bar.finish_and_clear();
-        self.start.elapsed().as_secs_f64()
     }
 }
 

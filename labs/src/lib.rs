@@ -4,18 +4,26 @@
 //! the workspace's `tensor`/`autograd`/`nn`/`optim` crates and write figures.
 //! This library holds what they have in common.
 //!
+//! Each lab binary (`src/bin/*.rs`) shows, in its `main`, the model, the loss, the optimizer and
+//! the training loop the course talks about; the plumbing lives here:
+//!
+//! - [`train`]: the one training loop of every lab ([`train::Loop`]): epochs of shuffled
+//!   batches, the learning-rate schedule, the divergence check, progress and the epoch table,
+//!   hooks to measure and to save.
+//! - [`cli`]: command lines parsed by `clap`, each mistake one line naming the option and value.
+//! - [`common`]: output folders, the progress bar, the epoch table, the `RESULT` line, and
+//!   errors as one line on stderr.
+//! - [`checkpoint`]: saving a run after each epoch and resuming it to the same final weights.
 //! - [`plot`]: PNG figures (learning curves, class scatters with decision
 //!   regions, loss-surface heat maps with contour lines, image grids); it takes
 //!   plain Rust data and depends on no other workspace crate.
-//! - [`checkpoint`]: saving a run after each epoch and resuming it to the same final weights.
-//! - [`common`]: output folders, progress bars, the epoch table, the `RESULT`
-//!   line, and errors as one line on stderr.
-//! - [`mnist`]: training and evaluation of the two MNIST labs, and their saved models
-//!   ([`mnist::Architecture`], [`mnist::save_model`], [`mnist::load_model`]).
+//! - [`mnist`]: what the MNIST labs share: the linear model by hand, evaluation, the saved
+//!   model file ([`mnist::Architecture`], [`mnist::save_model`], [`mnist::load_model`]) and
+//!   the figures.
 //! - [`digit`]: reading a digit from a PNG or JPEG the way MNIST's digits were made, for
 //!   `mnist-predict`.
-//! - [`playground`]: the training loop, models and figures of the six gradient-descent
-//!   playground labs (a line through two points up to six concentric rings).
+//! - [`playground`]: what the six gradient-descent playground labs share (a line through two
+//!   points up to six concentric rings): lines, classifiers of points, figures.
 //!
 //! ## Quick start: train, save, read a digit
 //! ```sh
@@ -30,8 +38,10 @@
 #![warn(missing_docs)]
 
 pub mod checkpoint;
+pub mod cli;
 pub mod common;
 pub mod digit;
 pub mod mnist;
 pub mod playground;
 pub mod plot;
+pub mod train;

@@ -5,8 +5,7 @@
 
 use autograd::{live_nodes, Tensor, Var};
 use datasets::BatchSampler;
-use labs::mnist::{build_mlp, Activation};
-use nn::{Module, NLLLoss};
+use nn::{Activation, LogSoftmax, Mlp, Module, NLLLoss};
 use optim::{Optimizer, SgdConfig, SGD};
 use rand::{rngs::StdRng, SeedableRng};
 
@@ -31,7 +30,10 @@ fn ten_thousand_steps_keep_nodes_and_memory_flat() {
     let labels: Vec<usize> = (0..n).map(|i| (i * 7) % classes).collect();
 
     let before = live_nodes();
-    let model = build_mlp(features, &[32], classes, Activation::Sigmoid, 0).unwrap();
+    let model = Mlp::new(features, &[32], classes, Activation::Sigmoid)
+        .build(&mut StdRng::seed_from_u64(0))
+        .unwrap()
+        .add(LogSoftmax::new(1));
     let params = model.parameters().len();
     let mut opt = SGD::new(
         model.parameters(),

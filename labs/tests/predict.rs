@@ -2,16 +2,20 @@
 //! on them, save it, and read new drawings (PNG and JPEG, odd sizes, either polarity) with the
 //! `mnist-predict` binary.
 
-use autograd::Tensor;
+use autograd::{Tensor, Var};
 use datasets::Split;
 use image::{DynamicImage, GrayImage, Luma};
 use labs::digit::{preprocess, preprocess_file, SIDE};
-use labs::mnist::{
-    build_mlp, load_model, save_model, top_k, train_mlp, Activation, Architecture, TrainConfig,
-};
+use labs::mnist::{evaluate_module, load_model, save_model, top_k, Architecture, TEST_ACCURACY};
+use labs::train::{Loop, TrainOptions};
+use nn::{Activation, LogSoftmax, Mlp, Module, NLLLoss};
+use optim::{Optimizer, SgdConfig, SGD};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use std::path::Path;
 use std::process::Command;
+
+mod support;
+use support::{result_field, run, write_fake_mnist};
 
 /// The strokes of a digit in `[0, 1]²` coordinates (x right, y down), jittered by `rng`.
 fn strokes(class: u8, rng: &mut StdRng) -> Vec<((f64, f64), (f64, f64))> {
@@ -76,17 +80,35 @@ fn dataset(n: usize, seed: u64) -> Split {
 
 fn trained_model(path: &Path) -> f64 {
     let (train, test) = (dataset(240, 1), dataset(60, 2));
-    let model = build_mlp(SIDE * SIDE, &[32], 10, Activation::Sigmoid, 0).unwrap();
-    let cfg = TrainConfig {
+    let model = Mlp::new(SIDE * SIDE, &[32], 10, Activation::Sigmoid)
+        .build(&mut StdRng::seed_from_u64(0))
+        .unwrap()
+        .add(LogSoftmax::new(1));
+    let nll = NLLLoss::default();
+    let config = SgdConfig {
+        momentum: 0.9,
+        ..Default::default()
+    };
+    let mut sgd = SGD::new(model.parameters(), config).unwrap();
+    let options = TrainOptions {
         epochs: 8,
         batch_size: 16,
         lr: 0.2,
         anneal: true,
-        seed: 0,
-        verbose: false,
         ..Default::default()
     };
-    let run = train_mlp(&model, &train, &test, &cfg, 0.9).unwrap();
+    let history = Loop::new(&options, train.len())
+        .metric(TEST_ACCURACY, |_| evaluate_module(&model, &test))
+        .run(&mut sgd, |sgd, batch, lr| {
+            let (x, y) = train.batch(batch)?;
+            let loss = nll.forward(&model.forward(&Var::constant(x))?, &y)?;
+            sgd.set_lr(lr)?;
+            sgd.zero_grad();
+            loss.backward()?;
+            sgd.step()?;
+            Ok(f64::from(loss.item()?))
+        })
+        .unwrap();
     let arch = Architecture::Mlp {
         inputs: SIDE * SIDE,
         hidden: vec![32],
@@ -94,7 +116,7 @@ fn trained_model(path: &Path) -> f64 {
         classes: 10,
     };
     save_model(&model, &arch, &[], path).unwrap();
-    run.final_accuracy()
+    history.metric(TEST_ACCURACY).unwrap()
 }
 
 #[test]
@@ -195,4 +217,140 @@ fn an_unreadable_image_is_an_error_naming_the_file() {
     std::fs::write(&path, b"hello").unwrap();
     let err = preprocess_file(&path).unwrap_err().to_string();
     assert!(err.contains("not-an-image.png"), "{err}");
+}
+
+/// Writes an untrained model of the lab's architecture (784-32-10 sigmoid) with its metadata.
+fn untrained_model(path: &Path) {
+    let arch = Architecture::Mlp {
+        inputs: SIDE * SIDE,
+        hidden: vec![32],
+        activation: Activation::Sigmoid,
+        classes: 10,
+    };
+    save_model(arch.build(0).unwrap().as_ref(), &arch, &[], path).unwrap();
+}
+
+#[test]
+fn every_unreadable_image_is_reported_and_the_others_are_still_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.safetensors");
+    untrained_model(&model);
+    let mut rng = StdRng::seed_from_u64(3);
+    let good = [dir.path().join("one.png"), dir.path().join("seven.png")];
+    draw(1, 60, 80, 0, 255, &mut rng).save(&good[0]).unwrap();
+    draw(7, 90, 70, 0, 255, &mut rng).save(&good[1]).unwrap();
+    let (text, missing) = (dir.path().join("text.png"), dir.path().join("missing.png"));
+    std::fs::write(&text, b"not an image").unwrap();
+    let files = [&text, &good[0], &missing, &good[1]];
+    let mut args = vec!["--model", model.to_str().unwrap()];
+    args.extend(files.iter().map(|p| p.to_str().unwrap()));
+    let out = run(env!("CARGO_BIN_EXE_mnist-predict"), &args);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    for g in &good {
+        assert!(stdout.contains(&format!("{}: ", g.display())), "{stdout}");
+    }
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("error: "))
+        .collect();
+    assert_eq!(errors.len(), 3, "{stderr}");
+    assert!(errors[0].contains("text.png"), "{stderr}");
+    assert!(errors[1].contains("missing.png"), "{stderr}");
+    assert!(
+        errors[2].contains("2 of 4 images could not be read"),
+        "{stderr}"
+    );
+    assert_eq!(result_field(&stdout, "images").as_deref(), Some("4"));
+    assert_eq!(result_field(&stdout, "unreadable").as_deref(), Some("2"));
+}
+
+#[test]
+fn an_architecture_mismatch_is_described_in_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.safetensors");
+    untrained_model(&model);
+    let out = run(
+        env!("CARGO_BIN_EXE_mnist-predict"),
+        &[
+            "--model",
+            model.to_str().unwrap(),
+            "--hidden",
+            "64",
+            "x.png",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "the file says it is mlp 784 -> 32 -> 10 (sigmoid), but --hidden/--activation say mlp 784 -> 64 -> 10 (sigmoid)"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("Mlp {"), "{stderr}");
+}
+
+#[test]
+fn mnist_test_prints_the_accuracy_and_refuses_counts_it_cannot_give() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.safetensors");
+    untrained_model(&model);
+    let data = dir.path().join("mnist");
+    write_fake_mnist(&data, 10, 20);
+    let predict = |n: &str| {
+        run(
+            env!("CARGO_BIN_EXE_mnist-predict"),
+            &[
+                "--model",
+                model.to_str().unwrap(),
+                "--data-dir",
+                data.to_str().unwrap(),
+                "--mnist-test",
+                n,
+            ],
+        )
+    };
+    let out = predict("5");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stdout.lines().filter(|l| l.starts_with("test[")).count(), 5);
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("accuracy on the first 5 test images: "))
+        .unwrap_or_else(|| panic!("no accuracy line in {stdout}"));
+    let accuracy: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!((0.0..=1.0).contains(&accuracy), "{line}");
+    assert_eq!(result_field(&stdout, "mnist_test").as_deref(), Some("5"));
+    assert_eq!(
+        result_field(&stdout, "mnist_test_accuracy"),
+        Some(format!("{accuracy:.4}"))
+    );
+
+    let out = predict("0");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "invalid value '0' for '--mnist-test <N>': expected a whole number >= 1, found 0"
+        ),
+        "{stderr}"
+    );
+    let out = predict("30");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("--mnist-test 30: the test set has only 20 images"),
+        "{stderr}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .all(|l| !l.starts_with("test[")));
 }

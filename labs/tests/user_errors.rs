@@ -7,6 +7,9 @@ use nn::{Linear, Module, NLLLoss, ReLU, Sequential};
 use optim::{Optimizer, SgdConfig, SGD};
 use rand::{rngs::StdRng, SeedableRng};
 
+mod support;
+use support::{run, write_fake_mnist};
+
 fn zeros(shape: &[usize]) -> Tensor<f32> {
     Tensor::zeros(shape)
 }
@@ -154,11 +157,7 @@ fn a_folder_without_mnist_is_an_error_that_names_it() {
 /// backtrace), containing every one of `parts`.
 #[track_caller]
 fn assert_lab_fails(exe: &str, args: &[&str], parts: &[&str]) {
-    let out = std::process::Command::new(exe)
-        .args(args)
-        .env("MNIST_DIR", "")
-        .output()
-        .expect("the lab binary runs");
+    let out = run(exe, args);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{exe} {args:?}: {stderr}");
     let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
@@ -196,4 +195,205 @@ fn lab_binaries_report_bad_arguments_in_one_line() {
     assert_lab_fails(donuts, &["--epochs", "0", "--out", out], &["--epochs"]);
     let xor = env!("CARGO_BIN_EXE_xor-mlp");
     assert_lab_fails(xor, &["--lr=inf", "--out", out], &["--lr"]);
+}
+
+#[test]
+fn negative_numbers_reach_the_labs_own_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let mlp = env!("CARGO_BIN_EXE_mnist-mlp");
+    assert_lab_fails(
+        mlp,
+        &["--lr", "-1", "--out", out],
+        &["'--lr <LR>'", "expected a finite number > 0, found -1"],
+    );
+    assert_lab_fails(
+        mlp,
+        &["--epochs", "-1", "--out", out],
+        &["'--epochs <N>'", "expected a whole number >= 1, found -1"],
+    );
+    assert_lab_fails(
+        mlp,
+        &["--momentum", "-0.5", "--out", out],
+        &["'--momentum <MOMENTUM>'", "found -0.5"],
+    );
+    for lab in [
+        env!("CARGO_BIN_EXE_mnist-linear"),
+        env!("CARGO_BIN_EXE_two-points-sgd"),
+        env!("CARGO_BIN_EXE_regression-sgd"),
+        env!("CARGO_BIN_EXE_classification-sgd"),
+        env!("CARGO_BIN_EXE_xor-mlp"),
+        env!("CARGO_BIN_EXE_three-donuts-mlp"),
+    ] {
+        assert_lab_fails(lab, &["--lr", "-1", "--out", out], &["--lr", "found -1"]);
+    }
+}
+
+#[test]
+fn zero_counts_name_their_option_and_the_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let mlp = env!("CARGO_BIN_EXE_mnist-mlp");
+    let linear = env!("CARGO_BIN_EXE_mnist-linear");
+    let donuts = env!("CARGO_BIN_EXE_six-donuts-mlp");
+    let xor = env!("CARGO_BIN_EXE_xor-mlp");
+    for (lab, option, value) in [
+        (mlp, "--epochs", "0"),
+        (mlp, "--batch-size", "0"),
+        (mlp, "--hidden", "0"),
+        (mlp, "--hidden", "256,0"),
+        (mlp, "--threads", "0"),
+        (linear, "--epochs", "0"),
+        (linear, "--batch-size", "0"),
+        (donuts, "--epochs", "0"),
+        (donuts, "--hidden", "16,0"),
+        (donuts, "--points-per-ring", "0"),
+        (xor, "--hidden", "0"),
+        (env!("CARGO_BIN_EXE_regression-sgd"), "--count", "0"),
+    ] {
+        assert_lab_fails(
+            lab,
+            &[option, value, "--out", out],
+            &[
+                &format!("invalid value '{value}' for '{option} "),
+                "expected a whole number >= 1, found 0",
+            ],
+        );
+    }
+}
+
+/// Runs a lab that must fail after it started (so stderr may hold progress notes first): exit
+/// status 1, one `error: ...` line, the last, containing every one of `parts`; no panic.
+#[track_caller]
+fn assert_run_fails(exe: &str, args: &[&str], parts: &[&str]) -> String {
+    let out = run(exe, args);
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(1), "{exe} {args:?}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("error: "))
+        .collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert_eq!(Some(errors[0]), stderr.lines().last(), "{stderr}");
+    for p in parts {
+        assert!(errors[0].contains(p), "{stderr:?} does not mention {p:?}");
+    }
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+#[test]
+fn divergence_names_the_rate_the_user_gave() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    // The cosine schedule had moved the rate below 100 by the time the loss overflowed; the
+    // message names the --lr given.
+    let stdout = assert_run_fails(
+        env!("CARGO_BIN_EXE_regression-sgd"),
+        &["--lr=100", "--out", out],
+        &["training diverged", "try a smaller --lr (you gave 100)"],
+    );
+    assert!(!stdout.contains("RESULT"), "{stdout}");
+}
+
+#[test]
+fn a_loss_that_climbs_far_above_its_start_is_divergence_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("mnist");
+    write_fake_mnist(&data, 640, 100);
+    let out = dir.path().join("out");
+    let mlp = env!("CARGO_BIN_EXE_mnist-mlp");
+    let args = |extra: &'static [&'static str]| {
+        let mut a = vec![
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--epochs",
+            "3",
+            "--lr",
+            "1000",
+        ];
+        a.extend_from_slice(extra);
+        a
+    };
+    let stdout = assert_run_fails(
+        mlp,
+        &args(&[]),
+        &[
+            "training diverged: the mean loss of epoch 1 was",
+            "over 100 times the",
+            "try a smaller --lr (you gave 1000)",
+        ],
+    );
+    assert!(!stdout.contains("RESULT"), "{stdout}");
+    // Switched off, the run goes on to its end and says how it ended.
+    let carried_on = run(mlp, &args(&["--no-divergence-check"]));
+    assert!(carried_on.status.success(), "{carried_on:?}");
+    assert!(String::from_utf8_lossy(&carried_on.stdout).contains("RESULT lab=mnist-mlp epochs=3"));
+}
+
+#[test]
+fn a_data_dir_that_is_a_file_says_it_is_not_a_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("train-images-idx3-ubyte.gz");
+    std::fs::write(&file, b"not a folder").unwrap();
+    let out = dir.path().join("out");
+    for lab in [
+        env!("CARGO_BIN_EXE_mnist-mlp"),
+        env!("CARGO_BIN_EXE_mnist-linear"),
+    ] {
+        assert_run_fails(
+            lab,
+            &[
+                "--data-dir",
+                file.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            &[
+                file.to_str().unwrap(),
+                "expected a folder holding the four MNIST files, found a file",
+            ],
+        );
+    }
+}
+
+#[test]
+fn one_epoch_is_one_epoch_and_saved_models_are_as_readable_as_other_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("mnist");
+    write_fake_mnist(&data, 200, 50);
+    let model = dir.path().join("m.safetensors");
+    let predictions = dir.path().join("pred.txt");
+    let out = run(
+        env!("CARGO_BIN_EXE_mnist-mlp"),
+        &[
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--out",
+            dir.path().join("out").to_str().unwrap(),
+            "--epochs",
+            "1",
+            "--hidden",
+            "16",
+            "--save",
+            model.to_str().unwrap(),
+            "--save-predictions",
+            predictions.to_str().unwrap(),
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("; 1 epoch, batch 64"), "{stdout}");
+    assert!(!stdout.contains("1 epochs"), "{stdout}");
+    // The model file gets the mode every other file written here gets (0644 under the usual
+    // umask), not a temporary file's 0600.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&model), mode(&predictions));
 }

@@ -6,40 +6,88 @@
 //! architecture in the metadata) for `mnist-predict`, PyTorch or `scripts/check_safetensors.py`;
 //! `--save-predictions FILE` writes its test-set predictions, one digit per line.
 
+use autograd::Var;
 use clap::Parser;
 use datasets::Mnist;
-use labs::checkpoint::Checkpointing;
-use labs::common::{check_lr, out_dir, result_line, run_main};
-use labs::mnist::{
-    build_mlp, module_scores, plot_digit_figures, plot_learning_curves, save_model, train_mlp,
-    write_predictions, Activation, Architecture, TrainConfig,
-};
-use nn::Module;
+use labs::checkpoint::{run_options, Checkpoints};
+use labs::cli::{at_least_one, learning_rate, momentum, widths, Widths};
+use labs::common::{out_dir, run_main};
+use labs::mnist::{evaluate_module, TEST_ACCURACY};
+use labs::train::{Loop, TrainOptions};
+use nn::{Activation, LogSoftmax, Mlp, Module, NLLLoss, Sequential};
+use optim::{Optimizer, SgdConfig, SGD};
+use rand::{rngs::StdRng, SeedableRng};
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+const LAB: &str = "mnist-mlp";
+
+fn main() -> ExitCode {
+    run_main(|| {
+        let args: Args = labs::cli::parse()?;
+        tensor::set_num_threads(args.threads);
+        let out = out_dir(args.out.as_deref(), LAB)?;
+        let mnist = Mnist::load_verbose(args.data_dir.as_deref())?;
+        let (options, pixels) = (args.train_options(), mnist.train.image_size());
+
+        // The model: 784 pixels -> hidden layers -> 10 log-probabilities, one per digit.
+        let model = Mlp::new(pixels, &args.hidden.0, 10, args.activation)
+            .build(&mut StdRng::seed_from_u64(args.seed))?
+            .add(LogSoftmax::new(1));
+        // The loss: the negative log-likelihood of the right digit.
+        let nll = NLLLoss::default();
+        // The optimizer: SGD with momentum.
+        let config = SgdConfig {
+            lr: args.lr,
+            momentum: args.momentum,
+            ..Default::default()
+        };
+        let mut sgd = SGD::new(model.parameters(), config)?;
+        report::header(&args, &model);
+
+        // The loop: every epoch, every shuffled batch; the test accuracy after each epoch.
+        let checkpoints = args.checkpoints(&model, &options);
+        let history = Loop::new(&options, mnist.train.len())
+            .resume(checkpoints.resume(&model, &mut sgd)?)
+            .metric(TEST_ACCURACY, |_| evaluate_module(&model, &mnist.test))
+            .after_epoch(|sgd, history| checkpoints.save(&model, sgd, history))
+            .run(&mut sgd, |sgd, batch, lr| {
+                let (images, labels) = mnist.train.batch(batch)?;
+                let loss = nll.forward(&model.forward(&Var::constant(images))?, &labels)?;
+                sgd.set_lr(lr)?;
+                sgd.zero_grad();
+                loss.backward()?;
+                sgd.step()?;
+                Ok(f64::from(loss.item()?))
+            })?;
+
+        println!("{}", report::finish(&args, &out, &model, &mnist, &history)?);
+        Ok(())
+    })
+}
 
 /// Train a multilayer perceptron on MNIST.
 #[derive(Parser, Debug)]
 #[command(version)]
 struct Args {
     /// Passes over the 60,000 training images.
-    #[arg(long, default_value_t = 15)]
+    #[arg(long, value_name = "N", default_value = "15", value_parser = at_least_one, allow_negative_numbers = true)]
     epochs: usize,
     /// Images per SGD step.
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, value_name = "N", default_value = "64", value_parser = at_least_one, allow_negative_numbers = true)]
     batch_size: usize,
     /// Base learning rate (annealed by a cosine to lr/100 unless --constant-lr).
-    #[arg(long, default_value_t = 0.25)]
+    #[arg(long, default_value = "0.25", value_parser = learning_rate, allow_negative_numbers = true)]
     lr: f64,
     /// Keep the learning rate constant.
     #[arg(long)]
     constant_lr: bool,
-    /// SGD momentum.
-    #[arg(long, default_value_t = 0.9)]
+    /// SGD momentum, in [0, 1).
+    #[arg(long, default_value = "0.9", value_parser = momentum, allow_negative_numbers = true)]
     momentum: f64,
-    /// Hidden layer widths, comma-separated (e.g. 256 or 512,128).
-    #[arg(long, value_delimiter = ',', default_value = "256")]
-    hidden: Vec<usize>,
+    /// Hidden layer widths, comma-separated (e.g. 256 or 512,128; empty for none).
+    #[arg(long, default_value = "256", value_parser = widths, allow_hyphen_values = true)]
+    hidden: Widths,
     /// Hidden activation: sigmoid, tanh or relu.
     #[arg(long, default_value = "sigmoid")]
     activation: Activation,
@@ -65,105 +113,112 @@ struct Args {
     /// final weights are those of a run that never stopped.
     #[arg(long, requires = "checkpoint")]
     resume: bool,
-    /// Carry on when the loss becomes NaN or infinite instead of stopping with an error.
+    /// Carry on when the loss diverges (NaN, infinite, or a hundredfold above where it started)
+    /// instead of stopping with an error.
     #[arg(long)]
     no_divergence_check: bool,
     /// Threads for the matrix products (results are the same, bit for bit, at any count).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, value_name = "N", default_value = "1", value_parser = at_least_one, allow_negative_numbers = true)]
     threads: usize,
 }
 
-fn main() -> ExitCode {
-    run_main(|| {
-        let args = Args::parse();
-        if args.threads == 0 {
-            return Err("--threads must be at least 1".into());
-        }
-        tensor::set_num_threads(args.threads);
-        let lab = "mnist-mlp";
-        if args.epochs == 0 || args.batch_size == 0 || args.hidden.contains(&0) {
-            return Err(
-                "--epochs, --batch-size and every --hidden width must be at least 1".into(),
-            );
-        }
-        let cfg = TrainConfig {
-            epochs: args.epochs,
-            batch_size: args.batch_size,
-            lr: check_lr(args.lr)?,
-            anneal: !args.constant_lr,
-            seed: args.seed,
+impl Args {
+    fn train_options(&self) -> TrainOptions {
+        TrainOptions {
+            epochs: self.epochs,
+            batch_size: self.batch_size,
+            lr: self.lr,
+            anneal: !self.constant_lr,
+            seed: self.seed,
             verbose: true,
-            check_divergence: !args.no_divergence_check,
-            checkpoint: args.checkpoint.map(|dir| Checkpointing {
-                dir,
-                resume: args.resume,
-            }),
+            log_every: 1,
+            check_divergence: !self.no_divergence_check,
+        }
+    }
+
+    /// `--checkpoint DIR` and `--resume`, for a run of `model` with `options`.
+    fn checkpoints(&self, model: &Sequential<f32>, options: &TrainOptions) -> Checkpoints {
+        let momentum = [("momentum", format!("{:?}", self.momentum))];
+        let run = run_options(model, options, &momentum);
+        Checkpoints::new(self.checkpoint.clone(), self.resume, run)
+    }
+}
+
+/// What the lab prints and writes around its training.
+mod report {
+    use super::{Args, LAB};
+    use datasets::Mnist;
+    use labs::common::{result_line, LabError};
+    use labs::mnist::figures::{plot_digit_figures, plot_learning_curves};
+    use labs::mnist::{module_scores, save_model, write_predictions, Architecture, TEST_ACCURACY};
+    use labs::train::History;
+    use nn::{Module, Sequential};
+    use std::path::Path;
+
+    /// The line that says what is trained, and how.
+    pub fn header(args: &Args, model: &Sequential<f32>) {
+        let schedule = if args.constant_lr {
+            "constant"
+        } else {
+            "cosine-annealed"
         };
-        let out = out_dir(args.out.as_deref(), lab)?;
-        let mnist = Mnist::load_verbose(args.data_dir.as_deref())?;
-        let model = build_mlp(
-            mnist.train.image_size(),
-            &args.hidden,
-            10,
-            args.activation,
-            args.seed,
-        )?;
         println!(
-            "{lab}: {} ({} parameters); {} epochs, batch {}, lr {} ({}), momentum {}, seed {}",
+            "{LAB}: {} ({} parameters); {} epoch{}, batch {}, lr {} ({schedule}), momentum {}, seed {}",
             model.describe(),
             model.num_parameters(),
-            cfg.epochs,
-            cfg.batch_size,
-            cfg.lr,
-            if cfg.anneal {
-                "cosine-annealed"
-            } else {
-                "constant"
-            },
+            args.epochs,
+            if args.epochs == 1 { "" } else { "s" },
+            args.batch_size,
+            args.lr,
             args.momentum,
-            cfg.seed
+            args.seed
         );
-        let run = train_mlp(&model, &mnist.train, &mnist.test, &cfg, args.momentum)?;
+    }
+
+    /// Saves what was asked for, draws the figures, and returns the `RESULT` line.
+    pub fn finish(
+        args: &Args,
+        out: &Path,
+        model: &Sequential<f32>,
+        mnist: &Mnist,
+        history: &History,
+    ) -> Result<String, LabError> {
         let curves = out.join("learning_curves.png");
-        plot_learning_curves(&curves, lab, &run.stats)?;
+        plot_learning_curves(&curves, LAB, history)?;
         println!("figure: {}", curves.display());
-        let scores = module_scores(&model, &mnist.test)?;
+        let scores = module_scores(model, &mnist.test)?;
         let probs = scores.exp(); // the model ends in LogSoftmax
-        let accuracy = run.final_accuracy();
+        let accuracy = history.metric(TEST_ACCURACY).unwrap_or(f64::NAN);
         if let Some(path) = &args.save {
             let arch = Architecture::Mlp {
                 inputs: mnist.train.image_size(),
-                hidden: args.hidden.clone(),
+                hidden: args.hidden.0.clone(),
                 activation: args.activation,
                 classes: 10,
             };
             let extra = [
-                ("lab", lab.to_string()),
-                ("epochs", cfg.epochs.to_string()),
-                ("seed", cfg.seed.to_string()),
+                ("lab", LAB.to_string()),
+                ("epochs", args.epochs.to_string()),
+                ("seed", args.seed.to_string()),
                 ("test_accuracy", format!("{accuracy:.4}")),
             ];
-            save_model(&model, &arch, &extra, path)?;
+            save_model(model, &arch, &extra, path)?;
             println!("model: {}", path.display());
         }
         if let Some(path) = &args.save_predictions {
             write_predictions(path, &scores.argmax_rows()?)?;
             println!("predictions: {}", path.display());
         }
-        for path in plot_digit_figures(&out, &mnist.test, &probs, 8)? {
+        for path in plot_digit_figures(out, &mnist.test, &probs, 8)? {
             println!("figure: {}", path.display());
         }
-        println!(
-            "{}",
-            result_line(
-                lab,
-                &[
-                    ("epochs", cfg.epochs.to_string()),
-                    ("test_accuracy", format!("{accuracy:.4}")),
-                    ("train_seconds", format!("{:.2}", run.train_seconds)),
-                ]
-            )
-        );
-        Ok(())
-    })
+        Ok(result_line(
+            LAB,
+            &[
+                ("epochs", args.epochs.to_string()),
+                ("test_accuracy", format!("{accuracy:.4}")),
+                ("train_seconds", format!("{:.2}", history.train_seconds())),
+            ],
+        ))
+    }
 }

@@ -1,7 +1,8 @@
 //! Reads digits: loads a model saved by `mnist-mlp --save` or `mnist-linear --save` (or a
 //! PyTorch state dict of the same architecture), preprocesses each image the way MNIST's digits
 //! were made ([`labs::digit`]), and prints the predicted digit and the three most probable
-//! classes.
+//! classes. An image that cannot be read is reported on stderr and the others are still read;
+//! the exit status is then 1.
 //!
 //! ```sh
 //! mnist-predict --model m.safetensors seven.png three.jpg
@@ -11,10 +12,12 @@
 
 use clap::Parser;
 use datasets::Mnist;
-use labs::common::{result_line, run_main};
-use labs::digit::{preprocess_file, SIDE};
-use labs::mnist::{load_model, top_k, Activation, Architecture};
-use std::path::PathBuf;
+use labs::cli::{at_least_one, widths, Widths};
+use labs::common::{result_line, run_main, LabError};
+use labs::digit::{preprocess_file, Digit, SIDE};
+use labs::mnist::{load_model, top_k, Architecture};
+use nn::{Activation, Module};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Predict the digit in each image with a saved MNIST model.
@@ -26,13 +29,14 @@ struct Args {
     model: PathBuf,
     /// Hidden widths, for a file that does not say its architecture (e.g. one PyTorch saved);
     /// an empty value means the linear model.
-    #[arg(long, value_delimiter = ',')]
-    hidden: Option<Vec<usize>>,
+    #[arg(long, value_parser = widths, allow_hyphen_values = true)]
+    hidden: Option<Widths>,
     /// Hidden activation (sigmoid, tanh, relu), for a file that does not say its architecture.
     #[arg(long)]
     activation: Option<Activation>,
-    /// Also (or instead) predict the first N images of the MNIST test set.
-    #[arg(long, value_name = "N")]
+    /// Also (or instead) predict the first N images of the MNIST test set, and print the
+    /// accuracy on them.
+    #[arg(long, value_name = "N", value_parser = at_least_one, allow_negative_numbers = true)]
     mnist_test: Option<usize>,
     /// Folder with the four MNIST files, for --mnist-test (else $MNIST_DIR, else the cache).
     #[arg(long)]
@@ -49,29 +53,67 @@ fn format_top(top: &[(usize, f32)]) -> String {
     format!("{}  (top 3: {})", top[0].0, parts.join(", "))
 }
 
+/// The architecture `--hidden`/`--activation` describe, if either is given.
+fn fallback(args: &Args) -> Option<Architecture> {
+    match (&args.hidden, args.activation) {
+        (None, None) => None,
+        (Some(h), _) if h.0.is_empty() => Some(Architecture::Linear {
+            inputs: SIDE * SIDE,
+            classes: 10,
+        }),
+        (hidden, activation) => Some(Architecture::Mlp {
+            inputs: SIDE * SIDE,
+            hidden: hidden.clone().map_or_else(|| vec![256], |h| h.0),
+            activation: activation.unwrap_or(Activation::Sigmoid),
+            classes: 10,
+        }),
+    }
+}
+
+/// Predicts one image file and prints the line for it.
+fn predict_file(model: &dyn Module<f32>, path: &Path, args: &Args) -> Result<(), LabError> {
+    let digit = preprocess_file(path)?;
+    let x = autograd::Tensor::from_vec(&[1, SIDE * SIDE], digit.pixels.clone())?;
+    let top = &top_k(model, &x, 3)?[0];
+    let note = if digit.inverted {
+        " [dark on light: inverted]"
+    } else {
+        ""
+    };
+    println!("{}: {}{note}", path.display(), format_top(top));
+    if let Some(dir) = &args.save_preprocessed {
+        save_preprocessed(&digit, path, dir)?;
+    }
+    Ok(())
+}
+
+/// Writes what the model saw of `path` as `DIR/<stem>-28x28.png`.
+fn save_preprocessed(digit: &Digit, path: &Path, dir: &Path) -> Result<(), LabError> {
+    let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+    let out = dir.join(format!("{stem}-28x28.png"));
+    let bytes: Vec<u8> = digit
+        .pixels
+        .iter()
+        .map(|v| (v * 255.0).round() as u8)
+        .collect();
+    image::GrayImage::from_raw(SIDE as u32, SIDE as u32, bytes)
+        .expect("28 x 28 pixels")
+        .save(&out)
+        .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    Ok(())
+}
+
 fn main() -> ExitCode {
     run_main(|| {
-        let args = Args::parse();
+        let args: Args = labs::cli::parse()?;
         if args.images.is_empty() && args.mnist_test.is_none() {
             return Err("give one or more image files, or --mnist-test N".into());
         }
-        let fallback = match (&args.hidden, args.activation) {
-            (None, None) => None,
-            (Some(h), _) if h.is_empty() => Some(Architecture::Linear {
-                inputs: SIDE * SIDE,
-                classes: 10,
-            }),
-            (hidden, activation) => Some(Architecture::Mlp {
-                inputs: SIDE * SIDE,
-                hidden: hidden.clone().unwrap_or_else(|| vec![256]),
-                activation: activation.unwrap_or(Activation::Sigmoid),
-                classes: 10,
-            }),
-        };
+        let fallback = fallback(&args);
         let (model, arch) = load_model(&args.model, fallback.clone())?;
         if let Some(f) = fallback.filter(|f| *f != arch) {
             return Err(format!(
-                "{}: the file says it is {arch:?}, but --hidden/--activation say {f:?}",
+                "{}: the file says it is {arch}, but --hidden/--activation say {f}",
                 args.model.display()
             )
             .into());
@@ -81,45 +123,48 @@ fn main() -> ExitCode {
             std::fs::create_dir_all(dir)
                 .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         }
-        let mut count = 0;
+        let mut fields = vec![("images", args.images.len().to_string())];
+        let mut failed = 0;
         for path in &args.images {
-            let digit = preprocess_file(path)?;
-            let x = autograd::Tensor::from_vec(&[1, SIDE * SIDE], digit.pixels.clone())?;
-            let top = &top_k(model.as_ref(), &x, 3)?[0];
-            let note = if digit.inverted {
-                " [dark on light: inverted]"
-            } else {
-                ""
-            };
-            println!("{}: {}{note}", path.display(), format_top(top));
-            if let Some(dir) = &args.save_preprocessed {
-                let stem = path.file_stem().unwrap_or_default().to_string_lossy();
-                let out = dir.join(format!("{stem}-28x28.png"));
-                let bytes: Vec<u8> = digit
-                    .pixels
-                    .iter()
-                    .map(|v| (v * 255.0).round() as u8)
-                    .collect();
-                image::GrayImage::from_raw(SIDE as u32, SIDE as u32, bytes)
-                    .expect("28 x 28 pixels")
-                    .save(&out)
-                    .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+            if let Err(e) = predict_file(model.as_ref(), path, &args) {
+                eprintln!("error: {e}");
+                failed += 1;
             }
-            count += 1;
         }
         if let Some(n) = args.mnist_test {
             let test = Mnist::load_verbose(args.data_dir.as_deref())?.test;
-            let n = n.min(test.len());
+            if n > test.len() {
+                return Err(format!(
+                    "--mnist-test {n}: the test set has only {} images",
+                    test.len()
+                )
+                .into());
+            }
             let images = test.images.slice_rows(0..n)?;
-            for (i, top) in top_k(model.as_ref(), &images, 3)?.iter().enumerate() {
+            let tops = top_k(model.as_ref(), &images, 3)?;
+            for (i, top) in tops.iter().enumerate() {
                 println!("test[{i}] (label {}): {}", test.labels[i], format_top(top));
             }
-            count += n;
+            let right = tops
+                .iter()
+                .zip(&test.labels)
+                .filter(|(top, &label)| top[0].0 == usize::from(label))
+                .count();
+            let acc = right as f64 / n as f64;
+            println!("accuracy on the first {n} test images: {acc:.4}");
+            fields.push(("mnist_test", n.to_string()));
+            fields.push(("mnist_test_accuracy", format!("{acc:.4}")));
         }
-        println!(
-            "{}",
-            result_line("mnist-predict", &[("images", count.to_string())])
-        );
+        fields.push(("unreadable", failed.to_string()));
+        println!("{}", result_line("mnist-predict", &fields));
+        if failed > 0 {
+            return Err(format!(
+                "{failed} of {} image{} could not be read (each reported above)",
+                args.images.len(),
+                if args.images.len() == 1 { "" } else { "s" }
+            )
+            .into());
+        }
         Ok(())
     })
 }

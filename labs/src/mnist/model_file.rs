@@ -1,0 +1,335 @@
+//! The MNIST labs' model file: the trained parameters as safetensors under PyTorch's names and
+//! layouts, with the architecture in the metadata so that a reader (`mnist-predict`,
+//! `scripts/check_safetensors.py`, PyTorch) can rebuild the model from the file alone.
+
+use super::manual::ManualLinear;
+use crate::common::LabError;
+use autograd::Tensor;
+use nn::state_dict::{write_safetensors, Metadata};
+use nn::{Activation, Linear, LogSoftmax, Mlp, Module, SafetensorsFile};
+use rand::{rngs::StdRng, SeedableRng};
+use std::path::Path;
+
+/// What a saved MNIST model is, written into its safetensors metadata so that a reader (the
+/// `mnist-predict` binary, `scripts/check_safetensors.py`) can rebuild it from the file alone.
+///
+/// Metadata keys: `architecture` (`linear` or `mlp`), `inputs`, `classes`, and for the MLP
+/// `hidden` (comma-separated widths) and `activation` (`sigmoid`, `tanh`, `relu`); `output` says
+/// what the model returns (`logits` for the linear model, `log_softmax` for the MLP).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Architecture {
+    /// `Linear(inputs, classes)`, parameters `weight`, `bias`; it returns logits.
+    Linear {
+        /// Input features (784 for MNIST).
+        inputs: usize,
+        /// Classes (10).
+        classes: usize,
+    },
+    /// [`nn::Mlp`] with a `LogSoftmax` head, parameters `0.weight`, `0.bias`, `2.weight`, ...;
+    /// it returns log-probabilities.
+    Mlp {
+        /// Input features.
+        inputs: usize,
+        /// Hidden layer widths.
+        hidden: Vec<usize>,
+        /// The hidden activation.
+        activation: Activation,
+        /// Classes.
+        classes: usize,
+    },
+}
+
+impl Architecture {
+    /// The metadata that describes it.
+    pub fn to_metadata(&self) -> Metadata {
+        let mut m = Metadata::new();
+        // safetensors.torch and the Hugging Face loaders read `format` to know the layout.
+        m.insert("format".into(), "pt".into());
+        match self {
+            Architecture::Linear { inputs, classes } => {
+                m.insert("architecture".into(), "linear".into());
+                m.insert("inputs".into(), inputs.to_string());
+                m.insert("classes".into(), classes.to_string());
+                m.insert("output".into(), "logits".into());
+            }
+            Architecture::Mlp {
+                inputs,
+                hidden,
+                activation,
+                classes,
+            } => {
+                m.insert("architecture".into(), "mlp".into());
+                m.insert("inputs".into(), inputs.to_string());
+                let hidden: Vec<String> = hidden.iter().map(usize::to_string).collect();
+                m.insert("hidden".into(), hidden.join(","));
+                m.insert("activation".into(), activation.to_string());
+                m.insert("classes".into(), classes.to_string());
+                m.insert("output".into(), "log_softmax".into());
+            }
+        }
+        m
+    }
+
+    /// The architecture a file's metadata describes; `None` when the metadata has no
+    /// `architecture` (e.g. a file PyTorch saved). Errors when it has one but it is incomplete
+    /// or not understood.
+    pub fn from_metadata(meta: &Metadata) -> Result<Option<Self>, LabError> {
+        let Some(kind) = meta.get("architecture") else {
+            return Ok(None);
+        };
+        let get = |key: &str| {
+            meta.get(key).ok_or_else(|| {
+                format!("the model's metadata says architecture={kind} but has no `{key}`")
+            })
+        };
+        let number = |key: &str| -> Result<usize, LabError> {
+            let v = get(key)?;
+            v.parse().map_err(|_| {
+                format!("metadata `{key}`: expected a whole number, found {v:?}").into()
+            })
+        };
+        match kind.as_str() {
+            "linear" => Ok(Some(Architecture::Linear {
+                inputs: number("inputs")?,
+                classes: number("classes")?,
+            })),
+            "mlp" => {
+                let hidden = get("hidden")?;
+                let hidden = hidden
+                    .split(',')
+                    .filter(|w| !w.is_empty())
+                    .map(|w| {
+                        w.parse().map_err(|_| {
+                            format!(
+                                "metadata `hidden`: expected widths like 256,128, found {hidden:?}"
+                            )
+                        })
+                    })
+                    .collect::<Result<Vec<usize>, String>>()?;
+                Ok(Some(Architecture::Mlp {
+                    inputs: number("inputs")?,
+                    hidden,
+                    activation: get("activation")?.parse()?,
+                    classes: number("classes")?,
+                }))
+            }
+            other => Err(format!(
+                "metadata `architecture`: expected linear or mlp, found {other:?}"
+            )
+            .into()),
+        }
+    }
+
+    /// A model of this architecture (initial weights from `seed`, to be overwritten by a load).
+    pub fn build(&self, seed: u64) -> Result<Box<dyn Module<f32>>, LabError> {
+        Ok(match self {
+            Architecture::Linear { inputs, classes } => Box::new(Linear::<f32>::new(
+                *inputs,
+                *classes,
+                &mut StdRng::seed_from_u64(seed),
+            )?),
+            Architecture::Mlp {
+                inputs,
+                hidden,
+                activation,
+                classes,
+            } => Box::new(
+                Mlp::new(*inputs, hidden, *classes, *activation)
+                    .build(&mut StdRng::seed_from_u64(seed))?
+                    .add(LogSoftmax::new(1)),
+            ),
+        })
+    }
+}
+
+impl std::fmt::Display for Architecture {
+    /// `linear 784 -> 10`, or `mlp 784 -> 256 -> 10 (sigmoid)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Architecture::Linear { inputs, classes } => write!(f, "linear {inputs} -> {classes}"),
+            Architecture::Mlp {
+                inputs,
+                hidden,
+                activation,
+                classes,
+            } => {
+                write!(f, "mlp {inputs}")?;
+                for h in hidden {
+                    write!(f, " -> {h}")?;
+                }
+                write!(f, " -> {classes} ({activation})")
+            }
+        }
+    }
+}
+
+/// Saves a model's parameters (PyTorch names and layouts) with `arch` and `extra` (e.g. the
+/// test accuracy) in the metadata.
+pub fn save_model(
+    model: &dyn Module<f32>,
+    arch: &Architecture,
+    extra: &[(&str, String)],
+    path: &Path,
+) -> Result<(), LabError> {
+    let tensors: Vec<(String, Tensor<f32>)> = model
+        .named_parameters()
+        .into_iter()
+        .map(|(n, p)| (n, p.to_tensor()))
+        .collect();
+    save_tensors(&tensors, arch, extra, path)
+}
+
+/// Saves [`ManualLinear`]'s weights under the names `nn::Linear` uses (`weight`, `bias`), so the
+/// file is the same as the `autograd` path's.
+pub fn save_manual_linear(
+    model: &ManualLinear,
+    extra: &[(&str, String)],
+    path: &Path,
+) -> Result<(), LabError> {
+    let arch = Architecture::Linear {
+        inputs: model.w.shape()[1],
+        classes: model.w.shape()[0],
+    };
+    let tensors = [
+        ("weight".to_string(), model.w.clone()),
+        ("bias".to_string(), model.b.clone()),
+    ];
+    save_tensors(&tensors, &arch, extra, path)
+}
+
+fn save_tensors(
+    tensors: &[(String, Tensor<f32>)],
+    arch: &Architecture,
+    extra: &[(&str, String)],
+    path: &Path,
+) -> Result<(), LabError> {
+    let mut meta = arch.to_metadata();
+    meta.extend(extra.iter().map(|(k, v)| (k.to_string(), v.clone())));
+    write_safetensors(path, tensors, &meta)?;
+    Ok(())
+}
+
+/// Loads a model saved by [`save_model`] (or by PyTorch): the architecture comes from the file's
+/// metadata, else from `fallback` (needed for files without it, such as PyTorch's). Returns the
+/// model and its architecture.
+///
+/// Errors when neither says the architecture, or the file does not fit it (every mismatch
+/// listed).
+pub fn load_model(
+    path: &Path,
+    fallback: Option<Architecture>,
+) -> Result<(Box<dyn Module<f32>>, Architecture), LabError> {
+    let file = SafetensorsFile::read(path)?;
+    let arch = match Architecture::from_metadata(file.metadata())? {
+        Some(a) => a,
+        None => fallback.ok_or_else(|| {
+            format!(
+                "{}: the file does not say its architecture (no `architecture` metadata); give --hidden and --activation",
+                path.display()
+            )
+        })?,
+    };
+    let model = arch.build(0)?;
+    file.load_into(model.as_ref())?;
+    Ok((model, arch))
+}
+
+/// Writes one predicted class per line.
+pub fn write_predictions(path: &Path, predictions: &[usize]) -> Result<(), LabError> {
+    let mut text = String::with_capacity(2 * predictions.len());
+    for p in predictions {
+        text.push_str(&p.to_string());
+        text.push('\n');
+    }
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_linear_paths_save_the_same_names_and_load_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let manual = ManualLinear::new(16, 10, 3).unwrap();
+        let auto = Linear::<f32>::new(16, 10, &mut StdRng::seed_from_u64(4)).unwrap();
+        let (pm, pa) = (
+            dir.path().join("m.safetensors"),
+            dir.path().join("a.safetensors"),
+        );
+        save_manual_linear(&manual, &[("mode", "manual".into())], &pm).unwrap();
+        let arch = Architecture::Linear {
+            inputs: 16,
+            classes: 10,
+        };
+        save_model(&auto, &arch, &[], &pa).unwrap();
+        for (path, w) in [(&pm, &manual.w), (&pa, &auto.weight.to_tensor())] {
+            let file = SafetensorsFile::read(path).unwrap();
+            assert_eq!(file.names(), ["bias", "weight"]);
+            assert_eq!(file.shape("weight"), Some(&[10usize, 16][..]));
+            let (model, found) = load_model(path, None).unwrap();
+            assert_eq!(found, arch);
+            assert_eq!(&model.named_parameters()[0].1.to_tensor(), w);
+        }
+    }
+
+    #[test]
+    fn architectures_round_trip_through_metadata_and_bad_ones_are_errors() {
+        let arch = Architecture::Mlp {
+            inputs: 784,
+            hidden: vec![512, 128],
+            activation: Activation::Relu,
+            classes: 10,
+        };
+        let meta = arch.to_metadata();
+        assert_eq!(meta["hidden"], "512,128");
+        assert_eq!(
+            Architecture::from_metadata(&meta).unwrap(),
+            Some(arch.clone())
+        );
+        assert_eq!(Architecture::from_metadata(&Metadata::new()).unwrap(), None);
+        let mut bad = meta.clone();
+        bad.insert("activation".into(), "swish".into());
+        assert!(Architecture::from_metadata(&bad).is_err());
+        let mut bad = meta;
+        bad.remove("inputs");
+        let err = Architecture::from_metadata(&bad).unwrap_err().to_string();
+        assert!(err.contains("`inputs`"), "{err}");
+        assert_eq!(arch.to_string(), "mlp 784 -> 512 -> 128 -> 10 (relu)");
+        let linear = Architecture::Linear {
+            inputs: 784,
+            classes: 10,
+        };
+        assert_eq!(linear.to_string(), "linear 784 -> 10");
+    }
+
+    #[test]
+    fn an_mlp_architecture_builds_the_model_it_names() {
+        let arch = Architecture::Mlp {
+            inputs: 6,
+            hidden: vec![5],
+            activation: Activation::Tanh,
+            classes: 3,
+        };
+        let model = arch.build(1).unwrap();
+        let names: Vec<String> = model
+            .named_parameters()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(names, ["0.weight", "0.bias", "2.weight", "2.bias"]);
+        // It ends in LogSoftmax: each row's probabilities sum to 1.
+        let out = model
+            .forward(&autograd::Var::constant(Tensor::ones(&[2, 6])))
+            .unwrap()
+            .to_tensor()
+            .exp()
+            .sum_axis(1, false)
+            .unwrap();
+        assert!(
+            out.to_vec().iter().all(|s| (s - 1.0).abs() < 1e-6),
+            "{out:?}"
+        );
+    }
+}
