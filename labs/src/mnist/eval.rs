@@ -39,9 +39,10 @@ pub fn evaluate_module(model: &dyn Module<f32>, test: &Split) -> Result<f64, Lab
 
 /// A module's outputs for every row of `split`, without recording a graph.
 pub fn module_scores(model: &dyn Module<f32>, split: &Split) -> Result<Tensor<f32>, LabError> {
-    let _g = no_grad();
-    scores_in_chunks(split, |x| {
-        Ok(model.forward(&Var::constant(x.clone()))?.to_tensor())
+    no_grad(|| {
+        scores_in_chunks(split, |x| {
+            Ok(model.forward(&Var::constant(x.clone()))?.to_tensor())
+        })
     })
 }
 
@@ -53,11 +54,8 @@ pub fn top_k(
     images: &Tensor<f32>,
     k: usize,
 ) -> Result<Vec<Vec<(usize, f32)>>, LabError> {
-    let _g = no_grad();
-    let probs = model
-        .forward(&Var::constant(images.clone()))?
-        .to_tensor()
-        .softmax(1)?;
+    let outputs = no_grad(|| model.forward(&Var::constant(images.clone())))?;
+    let probs = outputs.to_tensor().softmax(1)?;
     let p = probs.array();
     Ok((0..probs.shape()[0])
         .map(|i| {

@@ -13,8 +13,7 @@ use nn::{BCELoss, Linear, Module, Sigmoid};
 /// The network's output for points `x` `[n, 2]`, without recording a graph: `[n, 1]`
 /// probabilities of class 1, or `[n, classes]` scores.
 pub fn outputs(model: &dyn Module<f64>, x: &Tensor<f64>) -> Result<Tensor<f64>, LabError> {
-    let _g = no_grad();
-    Ok(model.forward(&Var::constant(x.clone()))?.to_tensor())
+    Ok(no_grad(|| model.forward(&Var::constant(x.clone())))?.to_tensor())
 }
 
 /// The predicted class of each point of `x` `[n, 2]`: probability above ½ for one output, the
@@ -48,10 +47,9 @@ pub fn labels(data: &Classification<f64>, batch: &[usize]) -> Vec<usize> {
 }
 
 /// The binary cross-entropy over all of `data` of the perceptron `Sigmoid(w · x + b)` with the
-/// given weights (the same `nn` modules the training uses, without recording a graph): one
-/// point of the weights-search surface of `classification-sgd`.
+/// given weights (the same `nn` modules the training uses, on constants, so no graph is
+/// recorded): one point of the weights-search surface of `classification-sgd`.
 pub fn perceptron_loss(data: &Classification<f64>, w: (f64, f64), b: f64) -> Result<f64, LabError> {
-    let _g = no_grad();
     let layer = Linear::from_parameters(
         Var::constant(Tensor::from_vec(&[1, 2], vec![w.0, w.1])?),
         Some(Var::constant(Tensor::from_vec(&[1], vec![b])?)),
