@@ -98,7 +98,7 @@ pub fn run_options(
     extra: &[(&str, String)],
 ) -> Metadata {
     let mut meta: Metadata = [
-        ("model", model.describe()),
+        ("model", one_line_tree(model)),
         ("epochs", options.epochs.to_string()),
         ("batch_size", options.batch_size.to_string()),
         ("lr", format!("{:?}", options.lr)),
@@ -312,6 +312,12 @@ impl Checkpoint {
     }
 }
 
+/// The module tree (`nn::module_tree`) on one line: `Sequential( (0): Linear(...) (1): ... )`.
+fn one_line_tree(model: &dyn Module<f32>) -> String {
+    let tree = nn::module_tree(model);
+    tree.lines().map(str::trim).collect::<Vec<_>>().join(" ")
+}
+
 /// The names `model` gives the optimizer's parameters, in the optimizer's order.
 ///
 /// Errors when a parameter of the optimizer is not one of the model's.
@@ -327,7 +333,7 @@ fn parameter_names(
             None => {
                 return Err(format!(
                     "the optimizer's parameter {i} is not a parameter of {}, so its state has no name to be saved under",
-                    model.describe()
+                    one_line_tree(model)
                 )
                 .into())
             }
@@ -588,6 +594,19 @@ mod tests {
             err.contains("run.seed: this run has 4, the checkpoint 3"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_recorded_model_tells_architectures_apart() {
+        let mlp = |hidden: usize| {
+            Mlp::new(16, &[hidden], 10, Activation::Sigmoid)
+                .build::<f32, _>(&mut StdRng::seed_from_u64(0))
+                .unwrap()
+        };
+        let recorded = |m: &Sequential<f32>| run_options(m, &options(0), &[])["run.model"].clone();
+        assert_ne!(recorded(&mlp(8)), recorded(&mlp(9)));
+        assert!(!recorded(&mlp(8)).contains('\n'));
+        assert!(recorded(&mlp(8)).contains("(0): Linear(in_features=16, out_features=8"));
     }
 
     #[test]

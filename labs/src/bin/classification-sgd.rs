@@ -113,8 +113,7 @@ impl Args {
 
     fn print_header(&self, model: &Sequential<f64>, (cx, cy): (f64, f64)) {
         println!(
-            "{LAB}: {} ({} parameters) on 2 x {} points (blobs at ±({cx:.2}, {cy:.2}), std {}); batch {}, lr {}, seed {}",
-            model.describe(),
+            "{LAB}: {} parameters, on 2 x {} points (blobs at ±({cx:.2}, {cy:.2}), std {}); batch {}, lr {}, seed {}\n{model:?}",
             model.num_parameters(),
             self.count,
             self.std,

@@ -163,8 +163,7 @@ mod report {
             "cosine-annealed"
         };
         println!(
-            "{LAB}: {} ({} parameters); {} epoch{}, batch {}, lr {} ({schedule}), momentum {}, seed {}",
-            model.describe(),
+            "{LAB}: {} parameters; {} epoch{}, batch {}, lr {} ({schedule}), momentum {}, seed {}\n{model:?}",
             model.num_parameters(),
             args.epochs,
             if args.epochs == 1 { "" } else { "s" },

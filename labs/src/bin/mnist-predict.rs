@@ -118,7 +118,7 @@ fn main() -> ExitCode {
             )
             .into());
         }
-        println!("model: {} ({})", args.model.display(), model.describe());
+        println!("model: {} ({arch})\n{model:?}", args.model.display());
         if let Some(dir) = &args.save_preprocessed {
             std::fs::create_dir_all(dir)
                 .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
