@@ -6,6 +6,11 @@ use autograd::{no_grad, Tensor, Var};
 use datasets::Split;
 use nn::Module;
 
+/// The name of the metric the MNIST labs measure after each epoch, the accuracy on the test set
+/// (a column of the epoch table, and the learning curve of
+/// [`plot_learning_curves`](super::figures::plot_learning_curves)).
+pub const TEST_ACCURACY: &str = "test acc";
+
 /// The fraction of rows whose largest score is at the label.
 pub fn accuracy(scores: &Tensor<f32>, labels: &[u8]) -> Result<f64, LabError> {
     let pred = scores.argmax_rows()?;

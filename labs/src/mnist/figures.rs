@@ -9,7 +9,7 @@ use datasets::Split;
 use std::path::Path;
 
 /// Writes the learning curves of a run as one PNG: the training loss, and the test accuracy (the
-/// metric [`TEST_ACCURACY`](super::TEST_ACCURACY)).
+/// metric [`TEST_ACCURACY`](super::eval::TEST_ACCURACY)).
 pub fn plot_learning_curves(path: &Path, title: &str, history: &History) -> Result<(), LabError> {
     let loss: Vec<(f64, f64)> = history
         .epochs
@@ -17,7 +17,7 @@ pub fn plot_learning_curves(path: &Path, title: &str, history: &History) -> Resu
         .map(|e| (e.epoch as f64, e.train_loss))
         .collect();
     let acc: Vec<(f64, f64)> = history
-        .metric_series(super::TEST_ACCURACY)
+        .metric_series(super::eval::TEST_ACCURACY)
         .into_iter()
         .map(|(epoch, a)| (epoch as f64, 100.0 * a))
         .collect();

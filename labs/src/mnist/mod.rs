@@ -14,10 +14,6 @@ pub mod figures;
 pub mod manual;
 pub mod model_file;
 
-pub use eval::{accuracy, evaluate_module, module_scores, top_k};
+pub use eval::{accuracy, evaluate_module, module_scores, top_k, TEST_ACCURACY};
 pub use manual::ManualLinear;
 pub use model_file::{load_model, save_manual_linear, save_model, write_predictions, Architecture};
-
-/// The name of the metric the MNIST labs measure after each epoch, the accuracy on the test set
-/// (a column of the epoch table, and the learning curve of [`figures::plot_learning_curves`]).
-pub const TEST_ACCURACY: &str = "test acc";
