@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use plotters::prelude::*;
+use plotters::style::colors::colormaps::{ColorMap, ViridisRGB};
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::canvas::{bold, font, render, Area};
@@ -11,7 +12,7 @@ use super::error::{DrawResult, Result};
 use super::grid::{check_grid, contour_segments};
 use super::style::{
     best_legend_corner, centered_note, check_range, finite_range, finite_runs, fmt_tick, fmt_value,
-    viridis, Rgb, AXIS_DESC_SIZE, LEGEND_SIZE, TICK_SIZE, TITLE_SIZE,
+    AXIS_DESC_SIZE, LEGEND_SIZE, TICK_SIZE, TITLE_SIZE,
 };
 
 /// Width in pixels of a [`heat_map`] figure.
@@ -109,6 +110,16 @@ impl HeatMap {
         self.path = points;
         self
     }
+}
+
+/// Colour of the cells without a finite value.
+const NO_VALUE: RGBColor = RGBColor(190, 190, 190);
+
+/// Viridis (perceptually uniform, colour-blind friendly; matplotlib's default) at `t` in
+/// `[0, 1]`, from plotters' colour map, which clamps `t` to `[0, 1]`; NaN, on which the colour
+/// map would panic, gives the low end.
+fn viridis(t: f64) -> RGBColor {
+    ViridisRGB.get_color(if t.is_nan() { 0.0 } else { t })
 }
 
 /// Maps values to `[0, 1]` on a linear or log scale.
@@ -212,10 +223,10 @@ pub fn heat_map(path: impl AsRef<Path>, map: &HeatMap) -> Result<()> {
                 let c = if v.is_finite() {
                     viridis(scale.t(v))
                 } else {
-                    Rgb(190, 190, 190)
+                    NO_VALUE
                 };
                 let (x, y) = (xr.0 + i as f64 * dx, yr.0 + j as f64 * dy);
-                Rectangle::new([(x, y), (x + dx, y + dy)], c.rgb().filled())
+                Rectangle::new([(x, y), (x + dx, y + dy)], c.filled())
             })
         }))?;
         chart
@@ -357,11 +368,11 @@ fn draw_color_bar(
             let c = if any_finite {
                 viridis((t0 + t1) / 2.0)
             } else {
-                Rgb(190, 190, 190)
+                NO_VALUE
             };
             plot.draw(&Rectangle::new(
                 [(0, y0.floor() as i32), (w as i32, y1.ceil() as i32)],
-                c.rgb().filled(),
+                c.filled(),
             ))?;
         }
         for &l in levels {
@@ -456,6 +467,15 @@ mod tests {
     use crate::figures::error::PlotErrorKind;
     use crate::figures::grid::grid_cell_centers;
     use crate::figures::test_util::{check_png, temp_dir};
+
+    #[test]
+    fn viridis_is_clamped_and_nan_is_the_low_end() {
+        assert_eq!(viridis(0.0), RGBColor(68, 1, 84));
+        assert_eq!(viridis(-3.0), viridis(0.0));
+        assert_eq!(viridis(f64::NAN), viridis(0.0));
+        assert_eq!(viridis(2.0), RGBColor(254, 232, 37));
+        assert_eq!(viridis(f64::INFINITY), viridis(1.0));
+    }
 
     #[test]
     fn thinning_keeps_the_ends_and_drops_sub_pixel_jitter() {

@@ -51,4 +51,4 @@ pub use heat_map::{heat_map, HeatMap, HEAT_MAP_HEIGHT, HEAT_MAP_WIDTH};
 pub use image_grid::{image_grid, image_grid_size, ImageGrid, ImageTile};
 pub use line::{line_chart, line_charts, Panel, Series, PANEL_HEIGHT, PANEL_WIDTH};
 pub use scatter::{scatter, Line, LineGeometry, RegionFill, Regions, Scatter, SCATTER_SIZE};
-pub use style::{class_color, viridis, Rgb};
+pub use style::{class_color, Rgb};

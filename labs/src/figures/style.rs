@@ -52,26 +52,6 @@ pub fn class_color(k: usize) -> Rgb {
     TAB10[k % TAB10.len()]
 }
 
-/// Viridis colour map (perceptually uniform, colour-blind friendly) at
-/// `t` in `[0, 1]`; values outside are clamped.
-pub fn viridis(t: f64) -> Rgb {
-    const STOPS: [Rgb; 9] = [
-        Rgb(68, 1, 84),
-        Rgb(71, 44, 122),
-        Rgb(59, 81, 139),
-        Rgb(44, 113, 142),
-        Rgb(33, 144, 141),
-        Rgb(39, 173, 129),
-        Rgb(92, 200, 99),
-        Rgb(170, 220, 50),
-        Rgb(253, 231, 37),
-    ];
-    let t = if t.is_nan() { 0.0 } else { t.clamp(0.0, 1.0) };
-    let s = t * (STOPS.len() - 1) as f64;
-    let i = (s.floor() as usize).min(STOPS.len() - 2);
-    STOPS[i].mix(STOPS[i + 1], s - i as f64)
-}
-
 /// Font size of figure titles, in pixels.
 pub(super) const TITLE_SIZE: f64 = 22.0;
 /// Font size of axis labels.
@@ -217,12 +197,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tick_labels_are_short_and_viridis_clamps() {
+    fn tick_labels_are_short() {
         assert_eq!(fmt_tick(0.30000000000000004), "0.3");
         assert_eq!(fmt_tick(1e-4), "1e-4");
         assert_eq!(fmt_tick(-0.0), "0");
         assert_eq!(fmt_tick(25.0), "25");
-        assert_eq!(viridis(f64::NAN), viridis(0.0));
-        assert_eq!(viridis(2.0), Rgb(253, 231, 37));
     }
 }
