@@ -6,7 +6,7 @@ use std::path::Path;
 use super::error::{invalid, Result};
 
 /// Centres of the `nx` × `ny` cells covering `x_range` × `y_range`, in the
-/// grid order used by [`Regions`](super::Regions) and [`HeatMap`](super::HeatMap): row-major, first row at the
+/// grid order used by [`Regions`] and [`HeatMap`]: row-major, first row at the
 /// bottom (`index = j * nx + i`, x grows with `i`, y grows with `j`).
 ///
 /// Evaluate a model (or a loss) at these points, in this order, and pass the
@@ -16,6 +16,9 @@ use super::error::{invalid, Result};
 /// let c = labs::figures::grid_cell_centers((0.0, 2.0), (0.0, 1.0), 2, 1);
 /// assert_eq!(c, vec![(0.5, 0.5), (1.5, 0.5)]);
 /// ```
+///
+/// [`Regions`]: super::Regions
+/// [`HeatMap`]: super::HeatMap
 pub fn grid_cell_centers(
     x_range: (f64, f64),
     y_range: (f64, f64),

@@ -3,16 +3,18 @@
 
 use std::path::Path;
 
+use plotters::coord::ranged1d::{Ranged, ValueFormatter};
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::colors::colormaps::{ColorMap, ViridisRGB};
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::canvas::{bold, font, render, Area};
+use super::canvas::{bold, font, render, Area, Canvas};
 use super::error::{DrawResult, Result};
 use super::grid::{check_grid, contour_segments};
 use super::style::{
     best_legend_corner, centered_note, check_range, finite_range, finite_runs, fmt_tick, fmt_value,
-    AXIS_DESC_SIZE, LEGEND_SIZE, TICK_SIZE, TITLE_SIZE,
+    log_ticks, AXIS_DESC_SIZE, LEGEND_SIZE, TICK_SIZE, TITLE_SIZE,
 };
 
 /// Width in pixels of a [`heat_map`] figure.
@@ -21,9 +23,11 @@ pub const HEAT_MAP_WIDTH: u32 = 800;
 pub const HEAT_MAP_HEIGHT: u32 = 640;
 
 /// Description of a [`heat_map`] figure: a scalar field on a grid (module
-/// grid convention, see [`grid_cell_centers`](super::grid_cell_centers)), e.g. a loss surface over two
+/// grid convention, see [`grid_cell_centers`]), e.g. a loss surface over two
 /// weights, with an optional path over it (e.g. the iterates of gradient
 /// descent).
+///
+/// [`grid_cell_centers`]: super::grid_cell_centers
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct HeatMap {
     /// Title above the plot.
@@ -191,9 +195,11 @@ impl ColorScale {
 /// The plot's ranges are the grid's; path points outside them are clipped.
 ///
 /// # Errors
-/// [`PlotErrorKind::InvalidInput`](super::PlotErrorKind::InvalidInput) if `values.len() != nx * ny`, `nx` or `ny`
+/// [`PlotErrorKind::InvalidInput`] if `values.len() != nx * ny`, `nx` or `ny`
 /// is 0, or a range is not finite and increasing. All-NaN values draw a grey
 /// map with a "no finite values" note.
+///
+/// [`PlotErrorKind::InvalidInput`]: super::PlotErrorKind::InvalidInput
 pub fn heat_map(path: impl AsRef<Path>, map: &HeatMap) -> Result<()> {
     let path = path.as_ref();
     check_range(path, "heat map x_range", map.x_range)?;
@@ -359,62 +365,40 @@ fn draw_color_bar(
         .right_y_label_area_size(72);
     let (lo, hi) = (scale.lo, scale.hi);
     let steps = 200;
-    let draw_bar = |plot: &Area, w: u32, h: u32| -> DrawResult<()> {
-        for s in 0..steps {
-            let t0 = s as f64 / steps as f64;
-            let t1 = (s + 1) as f64 / steps as f64;
-            let y0 = h as f64 * (1.0 - t1);
-            let y1 = h as f64 * (1.0 - t0);
-            let c = if any_finite {
-                viridis((t0 + t1) / 2.0)
-            } else {
-                NO_VALUE
-            };
-            plot.draw(&Rectangle::new(
-                [(0, y0.floor() as i32), (w as i32, y1.ceil() as i32)],
-                c.filled(),
-            ))?;
-        }
-        for &l in levels {
-            let y = (h as f64 * (1.0 - scale.t(l))).round() as i32;
-            plot.draw(&PathElement::new(
-                vec![(0, y), (w as i32 / 3, y)],
-                WHITE.stroke_width(1),
-            ))?;
-        }
-        plot.draw(&Rectangle::new(
-            [(0, 0), (w as i32 - 1, h as i32 - 1)],
-            BLACK.stroke_width(1),
-        ))?;
-        Ok(())
-    };
-    if scale.log {
-        let mut chart = builder.build_cartesian_2d(0.0..1.0, (lo..hi).log_scale())?;
-        chart
-            .configure_mesh()
-            .disable_x_axis()
-            .disable_mesh()
-            .y_labels(8)
-            .label_style(font(TICK_SIZE))
-            .y_label_formatter(&|v| fmt_tick(*v))
-            .draw()?;
-        let plot = chart.plotting_area().strip_coord_spec();
-        let (w, h) = plot.dim_in_pixel();
-        draw_bar(&plot, w, h)?;
+    // The axis labels first: they decide how much of the area is left for the bar.
+    let bar = if scale.log {
+        let axis = (lo..hi).log_scale().with_key_points(log_ticks(lo, hi));
+        color_bar_area(builder.build_cartesian_2d(0.0..1.0, axis)?)?
     } else {
-        let mut chart = builder.build_cartesian_2d(0.0..1.0, lo..hi)?;
-        chart
-            .configure_mesh()
-            .disable_x_axis()
-            .disable_mesh()
-            .y_labels(8)
-            .label_style(font(TICK_SIZE))
-            .y_label_formatter(&|v| fmt_tick(*v))
-            .draw()?;
-        let plot = chart.plotting_area().strip_coord_spec();
-        let (w, h) = plot.dim_in_pixel();
-        draw_bar(&plot, w, h)?;
+        color_bar_area(builder.build_cartesian_2d(0.0..1.0, lo..hi)?)?
+    };
+    let (w, h) = bar.dim_in_pixel();
+    for s in 0..steps {
+        let t0 = s as f64 / steps as f64;
+        let t1 = (s + 1) as f64 / steps as f64;
+        let y0 = h as f64 * (1.0 - t1);
+        let y1 = h as f64 * (1.0 - t0);
+        let c = if any_finite {
+            viridis((t0 + t1) / 2.0)
+        } else {
+            NO_VALUE
+        };
+        bar.draw(&Rectangle::new(
+            [(0, y0.floor() as i32), (w as i32, y1.ceil() as i32)],
+            c.filled(),
+        ))?;
     }
+    for &l in levels {
+        let y = (h as f64 * (1.0 - scale.t(l))).round() as i32;
+        bar.draw(&PathElement::new(
+            vec![(0, y), (w as i32 / 3, y)],
+            WHITE.stroke_width(1),
+        ))?;
+    }
+    bar.draw(&Rectangle::new(
+        [(0, 0), (w as i32 - 1, h as i32 - 1)],
+        BLACK.stroke_width(1),
+    ))?;
     let style = font(AXIS_DESC_SIZE)
         .color(&BLACK)
         .pos(Pos::new(HPos::Left, VPos::Bottom));
@@ -442,6 +426,24 @@ fn draw_color_bar(
         )?;
     }
     Ok(())
+}
+
+/// Labels the value axis of the colour bar and returns the bar's area, in pixels.
+fn color_bar_area<'a, Y>(
+    mut chart: ChartContext<'a, Canvas<'a>, Cartesian2d<RangedCoordf64, Y>>,
+) -> DrawResult<Area<'a>>
+where
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    chart
+        .configure_mesh()
+        .disable_x_axis()
+        .disable_mesh()
+        .y_labels(8)
+        .label_style(font(TICK_SIZE))
+        .y_label_formatter(&|v| fmt_tick(*v))
+        .draw()?;
+    Ok(chart.plotting_area().strip_coord_spec())
 }
 
 /// Drops the points of a path that lie within about a pixel (1/500 of the plot's ranges) of the

@@ -166,9 +166,11 @@ pub fn image_grid_size(grid: &ImageGrid) -> (u32, u32) {
 /// (e.g. a "misclassified examples" figure of a perfect model).
 ///
 /// # Errors
-/// [`PlotErrorKind::InvalidInput`](super::PlotErrorKind::InvalidInput) if `width`, `height`, `columns` or `scale`
+/// [`PlotErrorKind::InvalidInput`] if `width`, `height`, `columns` or `scale`
 /// is 0, if a tile does not have `width * height` pixels, or if the figure
 /// would exceed 16384 pixels in either direction.
+///
+/// [`PlotErrorKind::InvalidInput`]: super::PlotErrorKind::InvalidInput
 pub fn image_grid(path: impl AsRef<Path>, grid: &ImageGrid) -> Result<()> {
     let path = path.as_ref();
     if grid.width == 0 || grid.height == 0 || grid.columns == 0 || grid.scale == 0 {

@@ -2,15 +2,15 @@
 
 use std::path::Path;
 
-use plotters::coord::ranged1d::{KeyPointHint, NoDefaultFormatting, Ranged, ValueFormatter};
+use plotters::coord::ranged1d::{Ranged, ValueFormatter};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use super::canvas::{bold, font, render, Area, Canvas};
 use super::error::{invalid, DrawResult, Result};
 use super::style::{
-    best_legend_corner, centered_note, class_color, finite_range, finite_runs, fmt_tick, padded,
-    AXIS_DESC_SIZE, LEGEND_SIZE, TICK_SIZE, TITLE_SIZE,
+    best_legend_corner, centered_note, class_color, finite_range, finite_runs, fmt_tick, log_ticks,
+    padded, AXIS_DESC_SIZE, LEGEND_SIZE, TICK_SIZE, TITLE_SIZE,
 };
 
 /// Width in pixels of one [`Panel`] in [`line_charts`].
@@ -139,8 +139,11 @@ pub fn line_chart(path: impl AsRef<Path>, panel: &Panel) -> Result<()> {
 /// plus a "no data" note.
 ///
 /// # Errors
-/// [`PlotErrorKind::InvalidInput`](super::PlotErrorKind::InvalidInput) if `panels` is empty or has more than 25
-/// panels; [`PlotErrorKind::Io`](super::PlotErrorKind::Io) if the file cannot be written.
+/// [`PlotErrorKind::InvalidInput`] if `panels` is empty or has more than 25
+/// panels; [`PlotErrorKind::Io`] if the file cannot be written.
+///
+/// [`PlotErrorKind::InvalidInput`]: super::PlotErrorKind::InvalidInput
+/// [`PlotErrorKind::Io`]: super::PlotErrorKind::Io
 pub fn line_charts(path: impl AsRef<Path>, panels: &[Panel]) -> Result<()> {
     let path = path.as_ref();
     if panels.is_empty() || panels.len() > 25 {
@@ -157,73 +160,6 @@ pub fn line_charts(path: impl AsRef<Path>, panels: &[Panel]) -> Result<()> {
         }
         Ok(())
     })
-}
-
-/// Tick positions (in log10 space) for a log axis over `[lo, hi]` (log10
-/// values): the densest of 1..9 × 10^k, 1-2-5 × 10^k or 10^k with at most 8
-/// ticks, else every m-th power of ten.
-fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
-    let (k0, k1) = (lo.floor() as i64, hi.ceil() as i64);
-    if k1 - k0 > 400 {
-        return vec![];
-    }
-    let with = |mantissas: &[f64], step: i64| -> Vec<f64> {
-        let mut v = vec![];
-        let mut k = k0;
-        while k <= k1 {
-            for m in mantissas {
-                let t = m.log10() + k as f64;
-                if t >= lo - 1e-9 && t <= hi + 1e-9 {
-                    v.push(t);
-                }
-            }
-            k += step;
-        }
-        v
-    };
-    let all: Vec<f64> = (1..10).map(f64::from).collect();
-    for mantissas in [&all[..], &[1.0, 2.0, 5.0], &[1.0]] {
-        let v = with(mantissas, 1);
-        if v.len() <= 8 {
-            return v;
-        }
-    }
-    let step = (k1 - k0) / 8 + 1;
-    with(&[1.0], step)
-}
-
-/// A linear axis over log10 values whose ticks are exactly `ticks`,
-/// labelled with `10^tick`.
-struct Log10Axis {
-    inner: RangedCoordf64,
-    ticks: Vec<f64>,
-}
-
-impl Ranged for Log10Axis {
-    type FormatOption = NoDefaultFormatting;
-    type ValueType = f64;
-
-    fn range(&self) -> std::ops::Range<f64> {
-        self.inner.range()
-    }
-
-    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
-        self.inner.map(value, limit)
-    }
-
-    fn key_points<H: KeyPointHint>(&self, hint: H) -> Vec<f64> {
-        if hint.weight().allow_light_points() {
-            Vec::new()
-        } else {
-            self.ticks.clone()
-        }
-    }
-}
-
-impl ValueFormatter<f64> for Log10Axis {
-    fn format(value: &f64) -> String {
-        fmt_tick(10f64.powf(*value))
-    }
 }
 
 fn draw_line_panel(area: &Area, panel: &Panel) -> DrawResult<()> {
@@ -251,26 +187,11 @@ fn draw_line_panel(area: &Area, panel: &Panel) -> DrawResult<()> {
             }
         },
     };
-    // In log mode everything is drawn in log10 space on a linear axis with
-    // hand-picked 1-2-5 ticks (plotters' log axis crowds its labels).
-    let (runs, y0, y1) = if panel.log_y {
-        let runs: Vec<Vec<Vec<(f64, f64)>>> = runs
-            .iter()
-            .map(|s| {
-                s.iter()
-                    .map(|r| r.iter().map(|&(x, y)| (x, y.log10())).collect())
-                    .collect()
-            })
-            .collect();
-        (runs, y0.log10(), y1.log10())
-    } else {
-        (runs, y0, y1)
-    };
-    let norm: Vec<(f64, f64)> = runs
-        .iter()
-        .flatten()
-        .flatten()
-        .map(|&(x, y)| ((x - x0) / (x1 - x0), (y - y0) / (y1 - y0)))
+    // Where a value sits on the y axis, for placing the legend away from the data.
+    let to_axis = |y: f64| if panel.log_y { y.log10() } else { y };
+    let (ly0, ly1) = (to_axis(y0), to_axis(y1));
+    let norm: Vec<(f64, f64)> = all()
+        .map(|&(x, y)| ((x - x0) / (x1 - x0), (to_axis(y) - ly0) / (ly1 - ly0)))
         .collect();
     let legend_pos = best_legend_corner(&norm);
 
@@ -282,17 +203,12 @@ fn draw_line_panel(area: &Area, panel: &Panel) -> DrawResult<()> {
         .x_label_area_size(48)
         .y_label_area_size(72);
     if panel.log_y {
-        let y_coord = Log10Axis {
-            inner: (y0..y1).into(),
-            ticks: log_ticks(y0, y1),
-        };
-        let mut chart = builder.build_cartesian_2d(x0..x1, y_coord)?;
-        let fmt = |v: &f64| fmt_tick(10f64.powf(*v));
-        fill_line_chart(&mut chart, panel, &runs, legend_pos, &fmt)?;
+        let y_axis = (y0..y1).log_scale().with_key_points(log_ticks(y0, y1));
+        let mut chart = builder.build_cartesian_2d(x0..x1, y_axis)?;
+        fill_line_chart(&mut chart, panel, &runs, legend_pos)?;
     } else {
         let mut chart = builder.build_cartesian_2d(x0..x1, y0..y1)?;
-        let fmt = |v: &f64| fmt_tick(*v);
-        fill_line_chart(&mut chart, panel, &runs, legend_pos, &fmt)?;
+        fill_line_chart(&mut chart, panel, &runs, legend_pos)?;
     }
     if !has_data {
         centered_note(area, "no data")?;
@@ -305,7 +221,6 @@ fn fill_line_chart<'a, Y>(
     panel: &Panel,
     runs: &[Vec<Vec<(f64, f64)>>],
     legend_pos: SeriesLabelPosition,
-    y_fmt: &dyn Fn(&f64) -> String,
 ) -> DrawResult<()>
 where
     Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
@@ -317,7 +232,7 @@ where
         .axis_desc_style(font(AXIS_DESC_SIZE))
         .label_style(font(TICK_SIZE))
         .x_label_formatter(&|v| fmt_tick(*v))
-        .y_label_formatter(y_fmt)
+        .y_label_formatter(&|v| fmt_tick(*v))
         .light_line_style(TRANSPARENT)
         .bold_line_style(RGBColor(225, 225, 225))
         .draw()?;
@@ -428,12 +343,5 @@ mod tests {
         assert_eq!(err.kind(), PlotErrorKind::InvalidInput);
         assert!(err.to_string().contains("none.png"), "{err}");
         assert!(!dir.join("none.png").exists());
-    }
-
-    #[test]
-    fn log_ticks_are_few() {
-        let t = log_ticks(-1.2, 0.4);
-        assert!(!t.is_empty() && t.len() <= 8);
-        assert!(log_ticks(-300.0, 300.0).len() <= 9);
     }
 }

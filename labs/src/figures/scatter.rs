@@ -22,7 +22,9 @@ pub const SCATTER_SIZE: u32 = 640;
 /// Background of a [`Scatter`]: what a classifier predicts over a rectangle.
 ///
 /// The grid layout is the module's grid convention (row-major, first row at
-/// the bottom; see [`grid_cell_centers`](super::grid_cell_centers)).
+/// the bottom; see [`grid_cell_centers`]).
+///
+/// [`grid_cell_centers`]: super::grid_cell_centers
 #[derive(Clone, Debug, PartialEq)]
 pub struct Regions {
     /// `(x_min, x_max)` covered by the grid; also the plot's x range.
@@ -249,10 +251,12 @@ fn clip_implicit(
 /// `Slope`/`Implicit` lines are clipped to the plot.
 ///
 /// # Errors
-/// [`PlotErrorKind::InvalidInput`](super::PlotErrorKind::InvalidInput) if `classes.len() != points.len()`, if the
+/// [`PlotErrorKind::InvalidInput`] if `classes.len() != points.len()`, if the
 /// region grid does not have `nx * ny` values or its ranges are not finite and
 /// increasing. Empty `points` is fine (an empty plot, "no data" if nothing at
 /// all is drawn).
+///
+/// [`PlotErrorKind::InvalidInput`]: super::PlotErrorKind::InvalidInput
 pub fn scatter(path: impl AsRef<Path>, plot: &Scatter) -> Result<()> {
     let path = path.as_ref();
     if plot.classes.len() != plot.points.len() {

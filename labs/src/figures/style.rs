@@ -104,6 +104,40 @@ pub(super) fn fmt_value(v: f64) -> String {
     }
 }
 
+/// Ticks of a log axis over `[lo, hi]` (`0 < lo < hi`): the densest of 1..9 × 10^k,
+/// 1-2-5 × 10^k or 10^k that has at most 8 ticks, else every m-th power of ten.
+///
+/// plotters' log axis places the marks (`(lo..hi).log_scale()`), but its own choice of ticks
+/// is 1..9 × 10^k or the powers of ten alone: labels crowd at the top of each decade, or a
+/// range inside one decade (a loss going from 0.9 to 0.3) gets no label at all.
+pub(super) fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let (log_lo, log_hi) = (lo.log10(), hi.log10());
+    if !(log_lo.is_finite() && log_hi.is_finite() && log_lo <= log_hi) {
+        return vec![];
+    }
+    // Positive f64s span 10^-324 to 10^309, so the exponents fit an i32 and the loops are short.
+    let (k0, k1) = (log_lo.floor() as i32, log_hi.ceil() as i32);
+    let with = |mantissas: &[f64], step: usize| -> Vec<f64> {
+        (k0..=k1)
+            .step_by(step)
+            .flat_map(|k| mantissas.iter().map(move |&m| (m, k)))
+            .filter(|&(m, k)| {
+                let t = m.log10() + f64::from(k);
+                t >= log_lo - 1e-9 && t <= log_hi + 1e-9
+            })
+            .map(|(m, k)| m * 10f64.powi(k))
+            .collect()
+    };
+    let all: Vec<f64> = (1..10).map(f64::from).collect();
+    for mantissas in [&all[..], &[1.0, 2.0, 5.0], &[1.0]] {
+        let ticks = with(mantissas, 1);
+        if ticks.len() <= 8 {
+            return ticks;
+        }
+    }
+    with(&[1.0], ((k1 - k0) / 8 + 1) as usize)
+}
+
 /// Min and max of the finite values, or `None` if there are none.
 pub(super) fn finite_range(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64)> {
     values
@@ -202,5 +236,25 @@ mod tests {
         assert_eq!(fmt_tick(1e-4), "1e-4");
         assert_eq!(fmt_tick(-0.0), "0");
         assert_eq!(fmt_tick(25.0), "25");
+    }
+
+    #[test]
+    fn log_ticks_are_few_and_label_every_range() {
+        // Inside one decade: every mantissa.
+        let labels: Vec<String> = log_ticks(0.25, 0.95).iter().map(|&t| fmt_tick(t)).collect();
+        assert_eq!(labels, ["0.3", "0.4", "0.5", "0.6", "0.7", "0.8", "0.9"]);
+        // A loss from 2.5 down to 0.06: 1-2-5.
+        let labels: Vec<String> = log_ticks(0.06, 2.5).iter().map(|&t| fmt_tick(t)).collect();
+        assert_eq!(labels, ["0.1", "0.2", "0.5", "1", "2"]);
+        // Five decades: the powers of ten.
+        let labels: Vec<String> = log_ticks(4.7e-4, 58.0)
+            .iter()
+            .map(|&t| fmt_tick(t))
+            .collect();
+        assert_eq!(labels, ["0.001", "0.01", "0.1", "1", "10"]);
+        // The whole f64 range: at most 9 powers of ten, no panic.
+        let wide = log_ticks(f64::MIN_POSITIVE, f64::MAX);
+        assert!(!wide.is_empty() && wide.len() <= 9, "{wide:?}");
+        assert!(log_ticks(0.0, 1.0).is_empty());
     }
 }
