@@ -48,7 +48,9 @@ impl<T: Element> Var<T> {
     /// one, and adds it to their [`grad`](Var::grad) (PyTorch's `loss.backward()`). The graph's
     /// intermediate nodes are freed afterwards.
     ///
-    /// Errors when the value has more than one element, or its graph was already freed.
+    /// Errors when the value has more than one element, does not require a gradient (a
+    /// constant, or computed under [`no_grad`](crate::no_grad) or from constants only: there
+    /// is nothing to differentiate, as PyTorch says), or its graph was already freed.
     pub fn backward(&self) -> Result<()> {
         self.backward_opts(None, BackwardOptions::default())
     }
@@ -62,6 +64,7 @@ impl<T: Element> Var<T> {
     /// The general backward: an optional output gradient (ones for a scalar when `None`), and
     /// [`BackwardOptions`].
     pub fn backward_opts(&self, grad: Option<Tensor<T>>, opts: BackwardOptions) -> Result<()> {
+        check_differentiable(self)?;
         let seed = seed_gradient(self, grad)?;
         run(&[(self.clone(), seed)], &[], opts, true)?;
         Ok(())
@@ -90,6 +93,7 @@ pub fn grad<T: Element>(
     inputs: &[&Var<T>],
     create_graph: bool,
 ) -> Result<Vec<Var<T>>> {
+    check_differentiable(output)?;
     let seed = seed_gradient(output, None)?;
     let opts = BackwardOptions {
         create_graph,
@@ -120,6 +124,20 @@ pub fn grad_with<T: Element>(
         .zip(inputs)
         .map(|(g, x)| g.unwrap_or_else(|| Var::constant(Tensor::zeros(&x.shape()))))
         .collect())
+}
+
+/// PyTorch's "element 0 of tensors does not require grad and does not have a grad_fn".
+fn check_differentiable<T: Element>(output: &Var<T>) -> Result<()> {
+    if output.requires_grad() {
+        return Ok(());
+    }
+    Err(AutogradError::Invalid {
+        op: "backward",
+        message: "expected a value that requires a gradient, found one that does not (a \
+            constant, or computed under no_grad or from constants only): there is no graph to \
+            differentiate"
+            .into(),
+    })
 }
 
 fn seed_gradient<T: Element>(output: &Var<T>, grad: Option<Tensor<T>>) -> Result<Var<T>> {
@@ -205,7 +223,7 @@ fn run<T: Element>(
     }
     let mut captured: Vec<Option<Var<T>>> = vec![None; capture.len()];
     // Leaf gradients handed over unmultiplied (see `BackwardCtx::product_grad`).
-    let may_defer = into_leaves && !recording && !opts.check_finite && capture.is_empty();
+    let may_defer = into_leaves && !recording && capture.is_empty();
     let mut products = Vec::new();
     let capture_slot = |id: u64| capture.iter().position(|c| c.id() == id);
 
@@ -242,7 +260,7 @@ fn run<T: Element>(
         };
         let grads = (rec.backward)(&ctx)?;
         for (i, p) in ctx.deferred.take() {
-            products.push((rec.inputs[i].clone(), p));
+            products.push((rec.inputs[i].clone(), (rec.name, node.id(), i), p));
         }
         debug_assert_eq!(
             grads.len(),
@@ -285,20 +303,17 @@ fn run<T: Element>(
             captured[i] = Some(g.clone());
         }
         if into_leaves {
-            let mut slot = leaf.0.grad.borrow_mut();
-            match slot.as_mut() {
-                Some(acc) => acc.add_assign(&g.value())?,
-                None => {
-                    *slot = Some(match std::rc::Rc::try_unwrap(g.0) {
-                        Ok(node) => node.value.replace(Tensor::zeros(&[])),
-                        Err(shared) => shared.value.borrow().clone(),
-                    })
-                }
-            }
+            leaf.grad_slot().add_dense(g.into_tensor())?;
         }
     }
-    for (leaf, p) in products {
-        leaf.add_product_grad(p);
+    for (leaf, (op, node, input), p) in products {
+        let mut slot = leaf.grad_slot();
+        slot.add_product(p);
+        // Checked like every other gradient: multiplied out, which gives the same values
+        // `grad()` would.
+        if opts.check_finite && !slot.settle().as_ref().is_none_or(Tensor::all_finite) {
+            return Err(AutogradError::NonFiniteGradient { op, node, input });
+        }
     }
     Ok(captured)
 }

@@ -1,6 +1,6 @@
 //! The public gradient checker: `backward()` against central finite differences, in `f64`.
 
-use crate::{no_grad, Result, Var};
+use crate::{grad, no_grad_guard, Result, Var};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use std::fmt;
 use tensor::Tensor;
@@ -8,8 +8,14 @@ use tensor::Tensor;
 /// How one input's analytic gradient compared with the finite-difference one.
 #[derive(Debug, Clone)]
 pub struct InputCheck {
-    /// The gradient from `backward()`.
+    /// The gradient from `backward()` (the backward rules run unrecorded, as in training).
     pub analytic: Tensor<f64>,
+    /// The gradient from the recorded backward rules ([`grad`](crate::grad) with
+    /// `create_graph`, the path higher-order gradients take). An op may have a fused rule for
+    /// the unrecorded pass; both must give the same gradient.
+    pub recorded: Tensor<f64>,
+    /// The largest `|analytic - recorded|`: how far the two backward paths disagree.
+    pub max_path_diff: f64,
     /// The gradient from central differences `(f(x + h) - f(x - h)) / 2h`.
     pub numeric: Tensor<f64>,
     /// The largest `|analytic - numeric|`.
@@ -28,15 +34,20 @@ pub struct GradCheckReport {
 }
 
 impl GradCheckReport {
-    /// Whether every element of every gradient is within `atol + rtol · |numeric|`
-    /// (the criterion of PyTorch's `torch.autograd.gradcheck`).
+    /// Whether every element of every gradient, from both backward paths (unrecorded and
+    /// recorded), is within `atol + rtol · |numeric|` (the criterion of PyTorch's
+    /// `torch.autograd.gradcheck`), and the two paths agree within `atol + rtol · |analytic|`.
     pub fn passed(&self, atol: f64, rtol: f64) -> bool {
-        self.inputs.iter().all(|c| {
-            c.analytic
-                .to_vec()
+        let close = |x: &Tensor<f64>, reference: &Tensor<f64>| {
+            x.to_vec()
                 .iter()
-                .zip(c.numeric.to_vec())
+                .zip(reference.to_vec())
                 .all(|(a, n)| (a - n).abs() <= atol + rtol * n.abs())
+        };
+        self.inputs.iter().all(|c| {
+            close(&c.analytic, &c.numeric)
+                && close(&c.recorded, &c.numeric)
+                && close(&c.recorded, &c.analytic)
         })
     }
 
@@ -55,13 +66,14 @@ impl fmt::Display for GradCheckReport {
             let (a, n) = (c.analytic.to_vec(), c.numeric.to_vec());
             writeln!(
                 f,
-                "input {i} {:?}: max abs error {:.3e}, max rel error {:.3e}, worst at flat index {} (analytic {}, numeric {})",
+                "input {i} {:?}: max abs error {:.3e}, max rel error {:.3e}, worst at flat index {} (analytic {}, numeric {}); recorded path differs by {:.3e}",
                 c.analytic.shape(),
                 c.max_abs_error,
                 c.max_rel_error,
                 c.worst_index,
                 a.get(c.worst_index).copied().unwrap_or(f64::NAN),
                 n.get(c.worst_index).copied().unwrap_or(f64::NAN),
+                c.max_path_diff,
             )?;
         }
         Ok(())
@@ -73,6 +85,10 @@ impl fmt::Display for GradCheckReport {
 ///
 /// `f` may return a value of any shape: a non-scalar output is reduced to `Σ out · w` with fixed
 /// pseudo-random weights `w`, so every entry of the Jacobian is exercised.
+///
+/// Both backward paths are checked: the plain `backward()` (rules run unrecorded, as in
+/// training) and the recorded one (`grad` with `create_graph`, as for higher-order gradients),
+/// so a wrong rule on either path cannot hide behind a right one on the other.
 ///
 /// ```
 /// use autograd::{gradcheck, Var};
@@ -96,10 +112,21 @@ where
     };
     let scalarize = |o: &Var<f64>| -> Result<f64> { Ok(o.value().mul(&weights)?.sum_all()) };
     let loss = out.mul(&Var::constant(weights.clone()))?.sum_all();
-    loss.backward()?;
+    let recorded = if loss.requires_grad() {
+        let inputs: Vec<&Var<f64>> = vars.iter().collect();
+        let recorded = grad(&loss, &inputs, true)?;
+        loss.backward()?;
+        recorded.iter().map(Var::to_tensor).collect()
+    } else {
+        // `f` does not depend on its inputs: both paths give zeros.
+        inputs
+            .iter()
+            .map(|x| Tensor::zeros(x.shape()))
+            .collect::<Vec<_>>()
+    };
 
     let mut report = Vec::with_capacity(inputs.len());
-    let _guard = no_grad();
+    let _guard = no_grad_guard();
     for (k, x) in inputs.iter().enumerate() {
         let analytic = vars[k].grad().unwrap_or_else(|| Tensor::zeros(x.shape()));
         let mut numeric = vec![0.0; x.numel()];
@@ -131,7 +158,15 @@ where
             }
             max_rel = max_rel.max(abs / n.abs().max(1e-8));
         }
+        let max_path_diff = analytic
+            .to_vec()
+            .iter()
+            .zip(recorded[k].to_vec())
+            .map(|(a, r)| (a - r).abs())
+            .fold(0.0, f64::max);
         report.push(InputCheck {
+            recorded: recorded[k].clone(),
+            max_path_diff,
             analytic,
             numeric: Tensor::from_vec(x.shape(), numeric)?,
             max_abs_error: max_abs,

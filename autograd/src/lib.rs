@@ -5,13 +5,20 @@
 //! recorded as they run; [`Var::backward`] walks the recorded graph in reverse creation order
 //! (no recursion) and accumulates gradients into the leaves.
 //!
-//! - Every op's backward rule is written once, with `Var` ops: run unrecorded it costs only the
+//! - Every op's backward rule is written with `Var` ops: run unrecorded it costs only the
 //!   arithmetic; run recorded (`create_graph`) it gives gradients that can be differentiated
-//!   again ([`grad`] with `create_graph`, Hessian-vector products).
+//!   again ([`grad`] with `create_graph`, Hessian-vector products). Seven ops (sigmoid, tanh,
+//!   relu, softmax, log_softmax, nll_loss, cross_entropy) also have a fused form of the same
+//!   rule for unrecorded passes; [`gradcheck`] runs both paths of every op and requires them to
+//!   agree, so a wrong rule on one path cannot hide behind the other.
+//! - Values are shared and copied on write: a snapshot (a weight gradient kept as the product
+//!   of its layer's input and output gradient until it is read, a [`Var::detach`]ed copy)
+//!   never changes when the original is changed in place.
 //! - The engine sums each gradient back to its input's shape when the op broadcast, in one
 //!   place, so rules never deal with broadcasting.
 //! - The graph holds no `Rc` cycles; [`live_nodes`] counts nodes so tests can prove it.
-//! - [`gradcheck`] compares any function's gradients with finite differences.
+//! - [`gradcheck`] compares any function's gradients with finite differences, on both
+//!   backward paths.
 //!
 //! ## Quick start: one step of gradient descent on a linear model
 //! ```
@@ -25,14 +32,14 @@
 //!
 //! let loss = x.linear(&w, Some(&b))?.mse_loss(&y, Reduction::Mean)?;
 //! loss.backward()?;
-//! {
-//!     let _guard = no_grad();
+//! no_grad(|| {
 //!     for p in [&w, &b] {
 //!         let g = p.grad().unwrap();
 //!         p.value_mut().scaled_add(-0.1, &g)?;
 //!         p.zero_grad();
 //!     }
-//! }
+//!     Ok::<(), autograd::TensorError>(())
+//! })?;
 //! assert!(w.item()? > 0.0 && b.item()? > 0.0);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -46,7 +53,8 @@
 //! | `backward(retain_graph=..., create_graph=...)` | [`Var::backward_opts`] |
 //! | `torch.autograd.grad(y, xs, create_graph=True)` | [`grad`], [`grad_with`] |
 //! | `x.grad`, `x.grad = None` | [`Var::grad`], [`Var::zero_grad`] |
-//! | `with torch.no_grad():` | `let _g = no_grad();` ([`no_grad`]) |
+//! | `with torch.no_grad():` | `no_grad(\|\| ...)` ([`no_grad`]), or `let _g = no_grad_guard();` |
+//! | `print(x)`: `tensor([...], grad_fn=<...>)` | `println!("{x:?}")`, the same form |
 //! | `x.detach()` | [`Var::detach`] (copies the value) |
 //! | `torch.autograd.gradcheck` | [`gradcheck`] (returns a report) |
 //! | `F.linear`, `F.cross_entropy`, `F.nll_loss`, `F.mse_loss`, `F.binary_cross_entropy` | [`Var::linear`], [`Var::cross_entropy`], [`Var::nll_loss`], [`Var::mse_loss`], [`Var::binary_cross_entropy`] |
@@ -65,6 +73,6 @@ pub use gradcheck::{gradcheck, GradCheckReport, InputCheck};
 pub use ops::Reduction;
 pub use tensor::{Element, Tensor, TensorError};
 pub use var::{
-    is_grad_enabled, live_nodes, no_grad, set_grad_enabled, BackwardCtx, BackwardFn, GradModeGuard,
-    Var,
+    is_grad_enabled, live_nodes, no_grad, no_grad_guard, set_grad_enabled, BackwardCtx, BackwardFn,
+    GradModeGuard, Var,
 };

@@ -14,10 +14,9 @@ thread_local! {
 
 /// The number of graph nodes ([`Var`]s, leaves included) alive on this thread.
 ///
-/// After a training step and `zero_grad`, once the loss and the batch are dropped, it falls back
-/// to the number of parameters: the graph holds no reference cycles. (Until `zero_grad`, a
-/// weight gradient kept as a product holds its two factors, the layer's input and output
-/// gradient; see [`BackwardCtx::product_grad`].) Tests use it to prove there are no leaks.
+/// After a training step, once the loss and the batch are dropped, it falls back to the number
+/// of parameters: the graph holds no reference cycles. Tests use it to prove there are no
+/// leaks.
 pub fn live_nodes() -> usize {
     LIVE_NODES.with(Cell::get)
 }
@@ -39,20 +38,37 @@ impl Drop for GradModeGuard {
     }
 }
 
-/// Stops recording the graph on this thread until the guard is dropped (PyTorch's
-/// `torch.no_grad()`): evaluation and parameter updates run without building nodes.
+/// Runs `f` without recording the graph (PyTorch's `with torch.no_grad():`): evaluation and
+/// parameter updates run without building nodes. Grad mode is restored afterwards, also when
+/// `f` returns early or panics.
 ///
 /// ```
 /// use autograd::{no_grad, Var};
 /// use tensor::Tensor;
 /// let w = Var::parameter(Tensor::<f32>::ones(&[2]));
+/// let y = no_grad(|| &w * 3.0);
+/// assert!(!y.requires_grad());
+/// assert!((&w * 3.0).requires_grad()); // recording again
+/// ```
+pub fn no_grad<R>(f: impl FnOnce() -> R) -> R {
+    let _guard = no_grad_guard();
+    f()
+}
+
+/// The guard form of [`no_grad`]: stops recording the graph on this thread until the guard is
+/// dropped. Bind it to a name (`let _guard = no_grad_guard();`): `let _ = ...` drops it at once.
+///
+/// ```
+/// use autograd::{no_grad_guard, Var};
+/// use tensor::Tensor;
+/// let w = Var::parameter(Tensor::<f32>::ones(&[2]));
 /// let y = {
-///     let _guard = no_grad();
+///     let _guard = no_grad_guard();
 ///     &w * 3.0
 /// };
 /// assert!(!y.requires_grad());
 /// ```
-pub fn no_grad() -> GradModeGuard {
+pub fn no_grad_guard() -> GradModeGuard {
     set_grad_enabled(false)
 }
 
@@ -76,7 +92,7 @@ pub struct BackwardCtx<'a, T: Element> {
     /// The op's output: rules for exp, sigmoid, tanh, softmax use it rather than recompute.
     pub output: &'a Var<T>,
     /// Whether gradients of leaves may be handed over as unmultiplied products (a plain
-    /// `backward()` into `.grad`, not recorded, not checked, nothing captured).
+    /// `backward()` into `.grad`, not recorded, nothing captured).
     pub(crate) may_defer: bool,
     /// Products handed over by [`product_grad`](BackwardCtx::product_grad): input index and
     /// factors.
@@ -92,12 +108,13 @@ impl<T: Element> BackwardCtx<'_, T> {
     /// The gradient `op(a) x op(b)` for input `i` (`op` transposes when its flag is set), or
     /// `None` when input `i` needs none.
     ///
-    /// When input `i` is a leaf with exactly that shape (a weight) and the pass writes into
-    /// `.grad` without recording, the product is not multiplied out here: the leaf keeps its
-    /// two factors, and an optimizer multiplies them straight into its update with
-    /// [`Var::grad_into`] (reading the gradient multiplies it out once). A batch-1 step
-    /// then neither writes nor re-reads a weight-sized gradient. The rule returns `None` for
-    /// that input in that case.
+    /// Nothing about the result differs from `a.matmul_t(ta, b, tb)`; what may differ is when
+    /// the product is multiplied out. When input `i` is a leaf with exactly that shape (a
+    /// weight) and the pass writes into `.grad` without recording, the leaf keeps the two
+    /// factors (snapshots of their values: storage is shared and copied on write, so changing
+    /// `a` or `b` afterwards cannot change them) and multiplies them out when the gradient is
+    /// first read, or straight into an optimizer's update ([`Var::grad_into`]). A batch-1 step
+    /// then neither writes nor re-reads a weight-sized gradient.
     pub fn product_grad(
         &self,
         i: usize,
@@ -110,16 +127,11 @@ impl<T: Element> BackwardCtx<'_, T> {
         if !input.requires_grad() {
             return Ok(None);
         }
-        let shape = product_shape(a.value().shape(), ta, b.value().shape(), tb);
-        let fits = shape.is_some_and(|s| input.value().shape() == s);
-        // The factors must not be leaves an optimizer may change before it reads this
-        // gradient.
-        let stable = |v: &Var<T>| !(v.is_leaf() && v.requires_grad());
-        if self.may_defer && input.is_leaf() && fits && stable(a) && stable(b) {
-            self.deferred
-                .borrow_mut()
-                .push((i, ProductGrad::new(a, ta, b, tb)));
-            return Ok(None);
+        if self.may_defer && input.is_leaf() {
+            if let Some(p) = ProductGrad::new(a, ta, b, tb, input.value().shape()) {
+                self.deferred.borrow_mut().push((i, p));
+                return Ok(None);
+            }
         }
         a.matmul_t(ta, b, tb).map(Some)
     }
@@ -146,72 +158,98 @@ pub(crate) enum Origin<T: Element> {
     Freed(&'static str),
 }
 
-/// The shape of `op(a) x op(b)` for 2-D `a` and `b` (`op` transposes when its flag is set),
-/// `None` when they are not 2-D or their inner sizes differ.
-fn product_shape(a: &[usize], ta: bool, b: &[usize], tb: bool) -> Option<[usize; 2]> {
-    (a.len() == 2 && b.len() == 2 && a[usize::from(!ta)] == b[usize::from(tb)])
-        .then(|| [a[usize::from(ta)], b[usize::from(!tb)]])
-}
-
 /// A weight gradient kept as the product `op(a) x op(b)` that makes it (for a linear layer,
-/// `Gᵀ x`), not yet multiplied out. See [`BackwardCtx::product_grad`].
+/// `Gᵀ x`), not yet multiplied out. The factors are snapshots of values (shared storage, copied
+/// when the value is next changed), so the product always stands for the gradient the backward
+/// pass computed. See [`BackwardCtx::product_grad`].
 pub(crate) struct ProductGrad<T: Element> {
-    pub(crate) a: Var<T>,
-    pub(crate) ta: bool,
-    pub(crate) b: Var<T>,
-    pub(crate) tb: bool,
-    /// The factors' [`Var::version`]s when the product was kept.
-    pub(crate) versions: (u64, u64),
+    a: Rc<Tensor<T>>,
+    ta: bool,
+    b: Rc<Tensor<T>>,
+    tb: bool,
 }
 
 impl<T: Element> ProductGrad<T> {
-    pub(crate) fn new(a: &Var<T>, ta: bool, b: &Var<T>, tb: bool) -> Self {
-        ProductGrad {
-            a: a.clone(),
-            ta,
-            b: b.clone(),
-            tb,
-            versions: (a.version(), b.version()),
-        }
+    /// The product of two 2-D factors, when it has exactly `shape`.
+    fn new(a: &Var<T>, ta: bool, b: &Var<T>, tb: bool, shape: &[usize]) -> Option<Self> {
+        let (a, b) = (a.snapshot(), b.snapshot());
+        let (sa, sb) = (a.shape(), b.shape());
+        let fits = sa.len() == 2
+            && sb.len() == 2
+            && sa[usize::from(!ta)] == sb[usize::from(tb)]
+            && shape == [sa[usize::from(ta)], sb[usize::from(!tb)]];
+        fits.then_some(ProductGrad { a, ta, b, tb })
     }
 
-    /// Errors when a factor was changed in place (`value_mut`) after the backward pass: the
-    /// product would no longer be the gradient that pass computed.
-    fn check_unchanged(&self) -> Result<()> {
-        if (self.a.version(), self.b.version()) != self.versions {
-            return Err(AutogradError::Invalid {
-                op: "grad",
-                message: "a weight's gradient is kept as the product of its layer's input and \
-                    output gradient, and one of them was changed in place (value_mut) after \
-                    backward; read the gradient (grad, grad_into) before changing them"
-                    .into(),
-            });
+    /// `dst = beta·dst + alpha·op(a) x op(b)`; `dst` has the product's shape (checked when the
+    /// product was kept, and by the callers against the leaf's gradient shape).
+    fn gemm_into(&self, alpha: T, beta: T, dst: &mut Tensor<T>) {
+        dst.gemm_t(alpha, &self.a, self.ta, &self.b, self.tb, beta)
+            .expect("a kept product has its leaf's shape");
+    }
+
+    /// The product's shape, from the factors' (without borrowing the leaf's value).
+    fn shape(&self) -> Vec<usize> {
+        vec![
+            self.a.shape()[usize::from(self.ta)],
+            self.b.shape()[usize::from(!self.tb)],
+        ]
+    }
+
+    fn multiply_out(&self) -> Tensor<T> {
+        self.a
+            .matmul_t(self.ta, &self.b, self.tb)
+            .expect("a kept product's factors fit")
+    }
+}
+
+/// A leaf's accumulated gradient: a dense tensor, plus at most one product not yet multiplied
+/// out (the gradient is their sum). One slot per node.
+pub(crate) struct GradSlot<T: Element> {
+    dense: Option<Tensor<T>>,
+    product: Option<ProductGrad<T>>,
+}
+
+impl<T: Element> GradSlot<T> {
+    const EMPTY: Self = GradSlot {
+        dense: None,
+        product: None,
+    };
+
+    /// Multiplies out a kept product into the dense part.
+    pub(crate) fn settle(&mut self) -> &mut Option<Tensor<T>> {
+        if let Some(p) = self.product.take() {
+            match self.dense.as_mut() {
+                Some(g) => p.gemm_into(T::one(), T::one(), g),
+                None => self.dense = Some(p.multiply_out()),
+            }
+        }
+        &mut self.dense
+    }
+
+    /// Adds a dense gradient.
+    pub(crate) fn add_dense(&mut self, g: Tensor<T>) -> Result<()> {
+        match self.dense.as_mut() {
+            Some(acc) => acc.add_assign(&g)?,
+            None => self.dense = Some(g),
         }
         Ok(())
     }
 
-    /// `dst = beta·dst + alpha·op(a) x op(b)`.
-    fn gemm_into(&self, alpha: T, beta: T, dst: &mut Tensor<T>) -> Result<()> {
-        self.check_unchanged()?;
-        Ok(dst.gemm_t(
-            alpha,
-            &self.a.value(),
-            self.ta,
-            &self.b.value(),
-            self.tb,
-            beta,
-        )?)
+    /// Adds a gradient kept as a product (at most one is kept; an earlier one is multiplied
+    /// out first).
+    pub(crate) fn add_product(&mut self, p: ProductGrad<T>) {
+        self.settle();
+        self.product = Some(p);
     }
 }
 
 pub(crate) struct Node<T: Element> {
     pub(crate) id: u64,
-    pub(crate) value: RefCell<Tensor<T>>,
-    /// Bumped by every `value_mut`.
-    pub(crate) version: Cell<u64>,
-    /// The gradient is `grad + product` (either part may be absent).
-    pub(crate) grad: RefCell<Option<Tensor<T>>>,
-    pub(crate) grad_product: RefCell<Option<ProductGrad<T>>>,
+    /// Shared with snapshots (kept gradient factors, detached copies) until changed: copy on
+    /// write.
+    pub(crate) value: RefCell<Rc<Tensor<T>>>,
+    pub(crate) grad: RefCell<GradSlot<T>>,
     pub(crate) requires_grad: Cell<bool>,
     pub(crate) origin: RefCell<Origin<T>>,
 }
@@ -264,20 +302,36 @@ impl<T: Element> Clone for Var<T> {
 }
 
 impl<T: Element> fmt::Debug for Var<T> {
+    /// What PyTorch prints: `tensor([1., 2.], requires_grad=True)` for a parameter,
+    /// `tensor(3., grad_fn=<MulBackward>)` for the output of an op.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "Var#{}({}, requires_grad={}) {:?}",
-            self.id(),
-            self.op_name().unwrap_or("leaf"),
-            self.requires_grad(),
-            self.0.value.borrow()
-        )
+        let suffix = match self.op_name() {
+            Some(op) => format!("grad_fn=<{}Backward>", camel_case(op)),
+            None if self.requires_grad() => "requires_grad=True".to_string(),
+            None => String::new(),
+        };
+        f.write_str(&self.value().torch_repr(&suffix))
     }
+}
+
+/// `cross_entropy` -> `CrossEntropy`.
+fn camel_case(name: &str) -> String {
+    name.split('_')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|first| first.to_uppercase().chain(c).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 impl<T: Element> Var<T> {
     fn make(value: Tensor<T>, requires_grad: bool, origin: Origin<T>) -> Self {
+        Self::make_shared(Rc::new(value), requires_grad, origin)
+    }
+
+    fn make_shared(value: Rc<Tensor<T>>, requires_grad: bool, origin: Origin<T>) -> Self {
         LIVE_NODES.with(|c| c.set(c.get() + 1));
         let id = NEXT_ID.with(|n| {
             let id = n.get();
@@ -287,9 +341,7 @@ impl<T: Element> Var<T> {
         Var(Rc::new(Node {
             id,
             value: RefCell::new(value),
-            version: Cell::new(0),
-            grad: RefCell::new(None),
-            grad_product: RefCell::new(None),
+            grad: RefCell::new(GradSlot::EMPTY),
             requires_grad: Cell::new(requires_grad),
             origin: RefCell::new(origin),
         }))
@@ -345,44 +397,46 @@ impl<T: Element> Var<T> {
 
     /// The value, borrowed. Do not hold the borrow across a call that changes the value.
     pub fn value(&self) -> Ref<'_, Tensor<T>> {
-        self.0.value.borrow()
+        Ref::map(self.0.value.borrow(), |v| &**v)
     }
 
-    /// The value, mutably borrowed: for in-place parameter updates (under [`no_grad`], as an
-    /// optimizer does). Changing a value that a recorded graph still uses changes its gradients.
+    /// The value, mutably borrowed: for in-place updates (parameter updates under [`no_grad`],
+    /// as an optimizer does; refilling an input buffer between steps).
+    ///
+    /// Changing a value never changes a gradient already computed from it: where a backward
+    /// pass kept a snapshot of this value, the value is copied first (copy on write). Changing
+    /// a value that a recorded, not yet differentiated graph still uses changes what that
+    /// graph's backward pass computes, as in PyTorch.
     ///
     /// # Panics
     /// If the value is borrowed elsewhere at the same time (a bug in the caller).
     pub fn value_mut(&self) -> RefMut<'_, Tensor<T>> {
-        let value = self.0.value.borrow_mut();
-        self.0.version.set(self.0.version.get() + 1);
-        value
+        RefMut::map(self.0.value.borrow_mut(), Rc::make_mut)
     }
 
-    /// How many times the value was borrowed mutably ([`value_mut`](Var::value_mut)): how a
-    /// gradient kept as a product notices that a factor changed under it.
-    pub fn version(&self) -> u64 {
-        self.0.version.get()
+    /// The value's storage, shared: a snapshot that later changes to this `Var` do not reach.
+    pub(crate) fn snapshot(&self) -> Rc<Tensor<T>> {
+        Rc::clone(&self.0.value.borrow())
     }
 
     /// A copy of the value.
     pub fn to_tensor(&self) -> Tensor<T> {
-        self.0.value.borrow().clone()
+        (**self.0.value.borrow()).clone()
     }
 
     /// The value of a one-element `Var` (PyTorch's `item()`).
     pub fn item(&self) -> Result<T> {
-        Ok(self.0.value.borrow().item()?)
+        Ok(self.value().item()?)
     }
 
     /// The shape of the value.
     pub fn shape(&self) -> Vec<usize> {
-        self.0.value.borrow().shape().to_vec()
+        self.value().shape().to_vec()
     }
 
     /// The number of elements.
     pub fn numel(&self) -> usize {
-        self.0.value.borrow().numel()
+        self.value().numel()
     }
 
     /// Whether gradients flow to this value.
@@ -416,57 +470,37 @@ impl<T: Element> Var<T> {
         }
     }
 
-    /// A copy of the accumulated gradient, if a backward pass has reached this leaf.
-    ///
-    /// # Panics
-    /// If the gradient is kept as a product (see [`grad_into`](Var::grad_into)) and one of its
-    /// factors, the layer's input or output gradient, was changed in place since the backward
-    /// pass (the gradient it stood for is lost).
+    /// A copy of the accumulated gradient, if a backward pass has reached this leaf (PyTorch's
+    /// `x.grad`).
     pub fn grad(&self) -> Option<Tensor<T>> {
-        self.settle_grad();
-        self.0.grad.borrow().clone()
+        self.grad_ref().clone()
     }
 
     /// The accumulated gradient, borrowed (no copy).
-    ///
-    /// # Panics
-    /// If the gradient is kept as a product (see [`grad_into`](Var::grad_into)) and one of its
-    /// factors, the layer's input or output gradient, was changed in place since the backward
-    /// pass (the gradient it stood for is lost).
     pub fn grad_ref(&self) -> Ref<'_, Option<Tensor<T>>> {
-        self.settle_grad();
-        self.0.grad.borrow()
+        self.0.grad.borrow_mut().settle();
+        Ref::map(self.0.grad.borrow(), |s| &s.dense)
     }
 
-    /// The accumulated gradient, mutably borrowed: for clipping or scaling in place.
-    ///
-    /// # Panics
-    /// If the gradient is kept as a product (see [`grad_into`](Var::grad_into)) and one of its
-    /// factors, the layer's input or output gradient, was changed in place since the backward
-    /// pass (the gradient it stood for is lost).
+    /// The accumulated gradient, mutably borrowed: for clipping or scaling in place, or for
+    /// setting a gradient by hand (PyTorch's `x.grad = ...`).
     pub fn grad_mut(&self) -> RefMut<'_, Option<Tensor<T>>> {
-        self.settle_grad();
-        self.0.grad.borrow_mut()
+        RefMut::map(self.0.grad.borrow_mut(), GradSlot::settle)
     }
 
     /// Whether a backward pass has left a gradient here since the last
     /// [`zero_grad`](Var::zero_grad).
     pub fn has_grad(&self) -> bool {
-        self.0.grad.borrow().is_some() || self.0.grad_product.borrow().is_some()
+        let slot = self.0.grad.borrow();
+        slot.dense.is_some() || slot.product.is_some()
     }
 
-    /// `dst = beta·dst + alpha·grad` without forming the gradient first, and `false` (with
-    /// `dst` untouched) when there is no gradient: how optimizers read gradients.
+    /// `dst = beta·dst + alpha·grad`, and `false` (with `dst` untouched) when there is no
+    /// gradient: an optimizer's update in one pass, without a copy of the gradient. It gives
+    /// what `dst.scaled_add(alpha, &grad().unwrap())` after scaling by `beta` gives, up to
+    /// rounding.
     ///
-    /// A linear layer's weight gradient `Gᵀ x` is kept as its two factors until it is read
-    /// (see [`BackwardCtx::product_grad`]); here it goes straight into `dst` as one matrix
-    /// product, so a plain SGD step `W -= lr·Gᵀ x` neither writes nor reads a weight-sized
-    /// gradient. [`grad`](Var::grad), [`grad_ref`](Var::grad_ref) and
-    /// [`grad_mut`](Var::grad_mut) multiply it out (once) when called.
-    ///
-    /// Errors when `dst` does not have the gradient's shape, or when a factor of a gradient kept
-    /// as a product was changed in place ([`value_mut`](Var::value_mut)) since the backward
-    /// pass.
+    /// Errors when `dst` does not have the gradient's shape.
     pub fn grad_into(&self, alpha: T, beta: T, dst: &mut Tensor<T>) -> Result<bool> {
         let Some(shape) = self.grad_shape() else {
             return Ok(false);
@@ -477,16 +511,17 @@ impl<T: Element> Var<T> {
                 grad: shape,
             });
         }
+        let slot = self.0.grad.borrow();
         let mut beta = beta;
-        if let Some(g) = self.0.grad.borrow().as_ref() {
+        if let Some(g) = slot.dense.as_ref() {
             if beta != T::one() {
                 dst.map_inplace(|d| beta * d);
             }
             dst.scaled_add(alpha, g)?;
             beta = T::one();
         }
-        if let Some(p) = self.0.grad_product.borrow().as_ref() {
-            p.gemm_into(alpha, beta, dst)?;
+        if let Some(p) = slot.product.as_ref() {
+            p.gemm_into(alpha, beta, dst);
         }
         Ok(true)
     }
@@ -494,54 +529,30 @@ impl<T: Element> Var<T> {
     /// The gradient's shape (without forming it), `None` when there is no gradient. It does
     /// not borrow the value, so it may be called while the value is borrowed mutably.
     pub fn grad_shape(&self) -> Option<Vec<usize>> {
-        if let Some(g) = self.0.grad.borrow().as_ref() {
-            return Some(g.shape().to_vec());
-        }
-        self.0.grad_product.borrow().as_ref().map(|p| {
-            product_shape(p.a.value().shape(), p.ta, p.b.value().shape(), p.tb)
-                .expect("a kept product's factors fit (checked when it was kept)")
-                .to_vec()
-        })
-    }
-
-    /// Multiplies out a gradient kept as a product, adding it to the dense part.
-    fn settle_grad(&self) {
-        let Some(p) = self.0.grad_product.borrow_mut().take() else {
-            return;
-        };
-        let mut slot = self.0.grad.borrow_mut();
-        let result = match slot.as_mut() {
-            Some(g) => p.gemm_into(T::one(), T::one(), g),
-            None => p.check_unchanged().and_then(|()| {
-                p.a.value()
-                    .matmul_t(p.ta, &p.b.value(), p.tb)
-                    .map(|g| *slot = Some(g))
-                    .map_err(AutogradError::from)
-            }),
-        };
-        if let Err(e) = result {
-            panic!("{e}");
+        let slot = self.0.grad.borrow();
+        match (&slot.dense, &slot.product) {
+            (Some(g), _) => Some(g.shape().to_vec()),
+            (None, Some(p)) => Some(p.shape()),
+            (None, None) => None,
         }
     }
 
-    /// Stores a gradient kept as a product (the end of a backward pass), adding it to what is
-    /// there.
-    pub(crate) fn add_product_grad(&self, p: ProductGrad<T>) {
-        self.settle_grad();
-        *self.0.grad_product.borrow_mut() = Some(p);
+    /// The gradient slot, for the engine to add to at the end of a backward pass.
+    pub(crate) fn grad_slot(&self) -> RefMut<'_, GradSlot<T>> {
+        self.0.grad.borrow_mut()
     }
 
     /// Forgets the accumulated gradient (PyTorch's `zero_grad(set_to_none=True)`): the next
     /// backward stores its gradient instead of adding to it.
     pub fn zero_grad(&self) {
-        *self.0.grad.borrow_mut() = None;
-        *self.0.grad_product.borrow_mut() = None;
+        *self.0.grad.borrow_mut() = GradSlot::EMPTY;
     }
 
-    /// A new leaf with a copy of this value that does not require a gradient and has no history
-    /// (PyTorch's `detach`, except that the value is copied rather than shared).
+    /// A new leaf with this value that does not require a gradient and has no history
+    /// (PyTorch's `detach`). The storage is shared until either side changes it, then copied:
+    /// unlike PyTorch, an in-place change to one is not seen by the other.
     pub fn detach(&self) -> Var<T> {
-        Var::constant(self.to_tensor())
+        Self::make_shared(self.snapshot(), false, Origin::Leaf)
     }
 
     /// Whether two `Var`s are the same node.
@@ -551,5 +562,17 @@ impl<T: Element> Var<T> {
 
     pub(crate) fn is_sole_owner(&self) -> bool {
         Rc::strong_count(&self.0) == 1
+    }
+
+    /// Takes the value out of a node nothing else holds (a pending gradient at the end of a
+    /// pass), else copies it.
+    pub(crate) fn into_tensor(self) -> Tensor<T> {
+        match Rc::try_unwrap(self.0) {
+            Ok(node) => {
+                let value = node.value.replace(Rc::new(Tensor::zeros(&[])));
+                Rc::try_unwrap(value).unwrap_or_else(|shared| (*shared).clone())
+            }
+            Err(shared) => (**shared.value.borrow()).clone(),
+        }
     }
 }

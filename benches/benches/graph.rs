@@ -4,7 +4,7 @@
 
 mod common;
 
-use autograd::{no_grad, Tensor, Var};
+use autograd::{no_grad_guard, Tensor, Var};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 
 const OPS: usize = 1000;
@@ -23,7 +23,7 @@ fn graph(c: &mut Criterion) {
     let x = Var::parameter(Tensor::from_vec(&[4], vec![1.0f32, 2.0, 3.0, 4.0]).unwrap());
     g.bench_function("forward, no_grad", |it| {
         it.iter(|| {
-            let _g = no_grad();
+            let _g = no_grad_guard();
             chain(&x)
         })
     });

@@ -2,7 +2,7 @@
 //! training step, built from the public `nn`/`optim` API exactly as a user would, and the
 //! "matrix-product floor": the same step's matrix products alone, on preallocated outputs.
 
-use autograd::{no_grad, Tensor, Var};
+use autograd::{no_grad_guard, Tensor, Var};
 use nn::{Linear, LogSoftmax, Module, NLLLoss, ReLU, Sequential, Sigmoid, Tanh};
 use optim::{Optimizer, SgdConfig, SGD};
 use rand::{rngs::StdRng, SeedableRng};
@@ -71,7 +71,7 @@ impl Mlp {
 
     /// The fraction of rows of `images` whose largest output is at the label.
     pub fn accuracy(&self, images: &Tensor<f32>, labels: &[u8]) -> Result<f64, BenchError> {
-        let _g = no_grad();
+        let _g = no_grad_guard();
         let mut right = 0usize;
         for start in (0..labels.len()).step_by(1000) {
             let end = (start + 1000).min(labels.len());

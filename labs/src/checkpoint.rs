@@ -15,9 +15,9 @@
 
 use crate::common::LabError;
 use crate::mnist::EpochStats;
-use nn::state_dict::Metadata;
+use nn::state_dict::{write_safetensors, Expected, Metadata};
 use nn::{Module, SafetensorsFile};
-use optim::SGD;
+use optim::{Optimizer, OptimizerState};
 use std::path::{Path, PathBuf};
 
 /// Where a run saves its checkpoints, and whether it starts from the last one there.
@@ -58,7 +58,7 @@ pub struct Checkpoint {
 pub fn save(
     dir: &Path,
     model: &dyn Module<f32>,
-    optimizer: &SGD<f32>,
+    optimizer: &dyn Optimizer<f32>,
     options: &Metadata,
     history: &[EpochStats],
 ) -> Result<PathBuf, LabError> {
@@ -76,7 +76,7 @@ pub fn save(
     meta.insert(EPOCHS_DONE.into(), done.to_string());
     meta.insert(HISTORY.into(), encode_history(history));
     nn::save_safetensors_with_metadata(model, partial.join(MODEL_FILE), &meta)?;
-    optimizer.save_safetensors(model, partial.join(OPTIMIZER_FILE))?;
+    save_optimizer(model, optimizer, &partial.join(OPTIMIZER_FILE))?;
     let target = epoch_dir(dir, done);
     if target.exists() {
         std::fs::remove_dir_all(&target)
@@ -160,7 +160,7 @@ impl Checkpoint {
     pub fn restore(
         &self,
         model: &dyn Module<f32>,
-        optimizer: &mut SGD<f32>,
+        optimizer: &mut dyn Optimizer<f32>,
         options: &Metadata,
     ) -> Result<(), LabError> {
         let keys: std::collections::BTreeSet<&String> =
@@ -186,9 +186,113 @@ impl Checkpoint {
             .into());
         }
         nn::load_safetensors(model, self.path.join(MODEL_FILE))?;
-        optimizer.load_safetensors(model, self.path.join(OPTIMIZER_FILE))?;
+        load_optimizer(model, optimizer, &self.path.join(OPTIMIZER_FILE))?;
         Ok(())
     }
+}
+
+/// The names `model` gives the optimizer's parameters, in the optimizer's order.
+///
+/// Errors when a parameter of the optimizer is not one of the model's.
+fn parameter_names(
+    model: &dyn Module<f32>,
+    optimizer: &dyn Optimizer<f32>,
+) -> Result<Vec<String>, LabError> {
+    let named = model.named_parameters();
+    let mut names = Vec::new();
+    for (i, p) in optimizer.params().iter().enumerate() {
+        match named.iter().find(|(_, q)| q.same_node(p)) {
+            Some((name, _)) => names.push(name.clone()),
+            None => {
+                return Err(format!(
+                    "the optimizer's parameter {i} is not a parameter of {}, so its state has no name to be saved under",
+                    model.describe()
+                )
+                .into())
+            }
+        }
+    }
+    Ok(names)
+}
+
+/// Saves an optimizer's state as safetensors: each tensor named after its parameter as the
+/// model names it (`0.weight.momentum_buffer`, PyTorch's state names), and the optimizer's
+/// name, hyper-parameters and step count in the metadata.
+pub fn save_optimizer(
+    model: &dyn Module<f32>,
+    optimizer: &dyn Optimizer<f32>,
+    path: &Path,
+) -> Result<(), LabError> {
+    let names = parameter_names(model, optimizer)?;
+    let state = optimizer.state_dict();
+    let tensors: Vec<(String, tensor::Tensor<f32>)> = state
+        .tensors
+        .into_iter()
+        .map(|((i, key), t)| (format!("{}.{key}", names[i]), t))
+        .collect();
+    let mut metadata: Metadata = state
+        .settings
+        .iter()
+        .map(|(k, v)| (k.clone(), v.to_string()))
+        .collect();
+    metadata.insert("optimizer".into(), state.optimizer);
+    write_safetensors(path, &tensors, &metadata)?;
+    Ok(())
+}
+
+/// Restores what [`save_optimizer`] wrote into `optimizer`. Nothing changes unless all of it
+/// fits: the optimizer's kind, every setting it has, and every tensor's parameter and shape.
+pub fn load_optimizer(
+    model: &dyn Module<f32>,
+    optimizer: &mut dyn Optimizer<f32>,
+    path: &Path,
+) -> Result<(), LabError> {
+    let names = parameter_names(model, optimizer)?;
+    let file = SafetensorsFile::read(path)?;
+    let bad = |what: String| -> LabError { format!("{}: {what}", path.display()).into() };
+    let meta = file.metadata();
+    let template = optimizer.state_dict();
+    let mut state = OptimizerState::new(meta.get("optimizer").map_or("", String::as_str));
+    for (key, kind) in &template.settings {
+        let text = meta.get(key).ok_or_else(|| {
+            bad(format!(
+                "expected the setting `{key}` in the metadata, found none"
+            ))
+        })?;
+        let value = kind
+            .parse_like(text)
+            .ok_or_else(|| bad(format!("cannot read the setting `{key}` = {text:?}")))?;
+        state.settings.insert(key.clone(), value);
+    }
+    // Each tensor belongs to the parameter whose name prefixes it (the longest, so that
+    // `0.weight` is not taken for `0.weight_scale`).
+    let mut expected = Vec::new();
+    let mut owners = Vec::new();
+    for name in file.names() {
+        let owner = names
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| name.starts_with(&format!("{p}.")))
+            .max_by_key(|(_, p)| p.len())
+            .ok_or_else(|| {
+                bad(format!(
+                    "the tensor `{name}` belongs to no parameter of the model"
+                ))
+            })?;
+        owners.push((owner.0, name[owner.1.len() + 1..].to_string()));
+        expected.push(Expected {
+            name: name.to_string(),
+            shape: file.shape(name).unwrap_or_default().to_vec(),
+            required: true,
+        });
+    }
+    for ((i, key), t) in owners.into_iter().zip(file.take::<f32>(&expected)?) {
+        state
+            .tensors
+            .insert((i, key), t.expect("required tensors are present"));
+    }
+    optimizer.load_state_dict(&state)?;
+    Ok(())
 }
 
 /// `epoch,lr,loss,accuracy,seconds;...` with every float in full (`{:?}` round-trips).

@@ -4,7 +4,7 @@
 use crate::checkpoint::{self, Checkpointing};
 use crate::common::{EpochProgress, LabError, Table};
 use crate::figures;
-use autograd::{no_grad, Reduction, Tensor, Var};
+use autograd::{no_grad_guard, Reduction, Tensor, Var};
 use datasets::{BatchSampler, Split};
 use nn::state_dict::{write_safetensors, Metadata};
 use nn::{
@@ -330,7 +330,7 @@ pub fn evaluate_module(model: &dyn Module<f32>, test: &Split) -> Result<f64, Lab
 
 /// A module's outputs for every row of `split`, without recording a graph.
 pub fn module_scores(model: &dyn Module<f32>, split: &Split) -> Result<Tensor<f32>, LabError> {
-    let _g = no_grad();
+    let _g = no_grad_guard();
     scores_in_chunks(split, |x| {
         Ok(model.forward(&Var::constant(x.clone()))?.to_tensor())
     })
@@ -440,7 +440,7 @@ pub fn train_mlp(
     if let Some(ck) = cfg.checkpoint.as_ref().filter(|c| c.resume) {
         match checkpoint::latest(&ck.dir)? {
             Some(found) => {
-                found.restore(model, &mut opt.borrow_mut(), &options)?;
+                found.restore(model, &mut *opt.borrow_mut(), &options)?;
                 if cfg.verbose {
                     println!(
                         "resuming from {} ({} of {} epochs done)",
@@ -476,7 +476,7 @@ pub fn train_mlp(
         || evaluate_module(model, test),
         |stats| {
             if let Some(ck) = &cfg.checkpoint {
-                checkpoint::save(&ck.dir, model, &opt.borrow(), &options, stats)?;
+                checkpoint::save(&ck.dir, model, &*opt.borrow(), &options, stats)?;
             }
             Ok(())
         },
@@ -708,7 +708,7 @@ pub fn top_k(
     images: &Tensor<f32>,
     k: usize,
 ) -> Result<Vec<Vec<(usize, f32)>>, LabError> {
-    let _g = no_grad();
+    let _g = no_grad_guard();
     let probs = model
         .forward(&Var::constant(images.clone()))?
         .to_tensor()
@@ -1016,7 +1016,7 @@ mod tests {
             },
             || evaluate_module(&first, &test),
             |stats| {
-                crate::checkpoint::save(dir.path(), &first, &opt.borrow(), &opts, stats)?;
+                crate::checkpoint::save(dir.path(), &first, &*opt.borrow(), &opts, stats)?;
                 if stats.len() == 2 {
                     return Err("killed".into());
                 }

@@ -17,7 +17,7 @@
 use crate::common::{check_lr, result_line, EpochProgress, LabError, Table};
 use crate::figures;
 use crate::mnist::{mlp_layers, Activation};
-use autograd::{no_grad, Reduction, Tensor, Var};
+use autograd::{no_grad_guard, Reduction, Tensor, Var};
 use datasets::synthetic::{donuts, Classification};
 use datasets::BatchSampler;
 use nn::{BCELoss, Linear, LogSoftmax, MSELoss, Module, NLLLoss, Sequential, Sigmoid};
@@ -185,7 +185,7 @@ fn line_forward(x: &Var<f64>, w: &Var<f64>, b: &Var<f64>) -> Result<Var<f64>, La
 /// The mean squared error of the line `y = w x + b` on `x`, `y` (`[n, 1]` each), computed with
 /// the same `nn::MSELoss` the training uses.
 pub fn line_loss(x: &Tensor<f64>, y: &Tensor<f64>, w: f64, b: f64) -> Result<f64, LabError> {
-    let _g = no_grad();
+    let _g = no_grad_guard();
     let pred = line_forward(
         &Var::constant(x.clone()),
         &Var::constant(Tensor::from_vec(&[1], vec![w])?),
@@ -481,7 +481,7 @@ impl Classifier {
     /// The network's output for points `[n, 2]`, without recording a graph: `[n, 1]`
     /// probabilities of class 1, or `[n, classes]` log-probabilities.
     pub fn outputs(&self, x: &Tensor<f64>) -> Result<Tensor<f64>, LabError> {
-        let _g = no_grad();
+        let _g = no_grad_guard();
         Ok(self.model.forward(&Var::constant(x.clone()))?.to_tensor())
     }
 
@@ -514,7 +514,7 @@ impl Classifier {
 /// given weights (the same `nn` modules the training uses, without recording a graph): one
 /// point of the weights-search surface of `classification-sgd`.
 pub fn perceptron_loss(data: &Classification<f64>, w: (f64, f64), b: f64) -> Result<f64, LabError> {
-    let _g = no_grad();
+    let _g = no_grad_guard();
     let layer = Linear::from_parameters(
         Var::constant(Tensor::from_vec(&[1, 2], vec![w.0, w.1])?),
         Some(Var::constant(Tensor::from_vec(&[1], vec![b])?)),

@@ -6,8 +6,15 @@ use autograd::{Element, Var};
 macro_rules! activation {
     ($(#[$doc:meta])* $name:ident, $method:ident) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+        #[derive(Clone, Copy, Default, PartialEq, Eq)]
         pub struct $name;
+
+        impl std::fmt::Debug for $name {
+            /// PyTorch's form: `Sigmoid()`.
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(concat!(stringify!($name), "()"))
+            }
+        }
 
         impl<T: Element> Module<T> for $name {
             fn forward(&self, input: &Var<T>) -> Result<Var<T>> {
@@ -37,7 +44,7 @@ activation!(
 );
 
 /// Softmax along an axis (PyTorch's `nn.Softmax(dim)`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Softmax {
     /// The axis the probabilities sum to one along (negative counts from the end).
     pub axis: isize,
@@ -55,13 +62,20 @@ impl<T: Element> Module<T> for Softmax {
         Ok(input.softmax(self.axis)?)
     }
     fn describe(&self) -> String {
-        format!("Softmax(axis={})", self.axis)
+        format!("Softmax(dim={})", self.axis)
+    }
+}
+
+impl std::fmt::Debug for Softmax {
+    /// PyTorch's form: `Softmax(dim=1)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Softmax(dim={})", self.axis)
     }
 }
 
 /// Log-softmax along an axis (PyTorch's `nn.LogSoftmax(dim)`); pair it with
 /// [`NLLLoss`](crate::NLLLoss).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct LogSoftmax {
     /// The axis to normalise along (negative counts from the end).
     pub axis: isize,
@@ -79,6 +93,13 @@ impl<T: Element> Module<T> for LogSoftmax {
         Ok(input.log_softmax(self.axis)?)
     }
     fn describe(&self) -> String {
-        format!("LogSoftmax(axis={})", self.axis)
+        format!("LogSoftmax(dim={})", self.axis)
+    }
+}
+
+impl std::fmt::Debug for LogSoftmax {
+    /// PyTorch's form: `LogSoftmax(dim=1)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "LogSoftmax(dim={})", self.axis)
     }
 }

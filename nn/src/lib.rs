@@ -27,11 +27,13 @@
 //! let labels: Vec<usize> = (0..32).map(|i| i % 10).collect();
 //! let loss = NLLLoss::default().forward(&model.forward(&x)?, &labels)?;
 //! loss.backward()?;
-//! let _g = no_grad();
-//! for p in model.parameters() {
-//!     let g = p.grad().expect("every parameter got a gradient");
-//!     p.value_mut().scaled_add(-0.1, &g)?;
-//! }
+//! no_grad(|| {
+//!     for p in model.parameters() {
+//!         let g = p.grad().expect("every parameter got a gradient");
+//!         p.value_mut().scaled_add(-0.1, &g)?;
+//!     }
+//!     Ok::<(), autograd::TensorError>(())
+//! })?;
 //! model.zero_grad();
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -53,7 +55,7 @@ pub use error::{NnError, Result};
 pub use init::Init;
 pub use linear::Linear;
 pub use loss::{BCELoss, CrossEntropyLoss, MSELoss, NLLLoss};
-pub use module::Module;
+pub use module::{module_tree, Module};
 pub use sequential::Sequential;
 pub use state_dict::{
     load_safetensors, save_safetensors, save_safetensors_with_metadata, Mismatch, SafetensorsFile,

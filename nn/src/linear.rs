@@ -104,10 +104,12 @@ impl<T: Element> Module<T> for Linear<T> {
 
     fn describe(&self) -> String {
         format!(
-            "Linear(in={}, out={}, bias={})",
+            "Linear(in_features={}, out_features={}, bias={})",
             self.in_features(),
             self.out_features(),
-            self.bias.is_some()
+            if self.bias.is_some() { "True" } else { "False" }
         )
     }
 }
+
+crate::module::debug_as_module_tree!(Linear);

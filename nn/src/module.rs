@@ -11,7 +11,25 @@ pub trait Module<T: Element = f32> {
 
     /// All trainable parameters with their PyTorch-style names (`weight`, `0.bias`, ...), in a
     /// stable order: the order of the layers, and within a layer `weight` before `bias`.
+    ///
+    /// The default gives the children's parameters under their names
+    /// ([`named_children`](Module::named_children)); a module that holds parameters itself
+    /// lists them here.
     fn named_parameters(&self) -> Vec<(String, Var<T>)> {
+        prefixed(self.named_children(), |c| c.named_parameters())
+    }
+
+    /// State that is not trained but saved and loaded with the parameters (PyTorch's buffers:
+    /// a batch norm's running mean and variance), named like parameters. Buffers do not require
+    /// a gradient, and optimizers never see them. The default gives the children's buffers.
+    fn named_buffers(&self) -> Vec<(String, Var<T>)> {
+        prefixed(self.named_children(), |c| c.named_buffers())
+    }
+
+    /// The modules this one is made of, with their names (`0`, `fc1`, ...), for the module
+    /// tree that `Debug` prints ([`module_tree`]) and for the defaults above. Leaf modules have
+    /// none.
+    fn named_children(&self) -> Vec<(String, &dyn Module<T>)> {
         Vec::new()
     }
 
@@ -39,11 +57,75 @@ pub trait Module<T: Element = f32> {
         true
     }
 
-    /// A one-line description, e.g. `Linear(in=784, out=10, bias=true)`.
+    /// A one-line description as PyTorch prints the module, e.g.
+    /// `Linear(in_features=784, out_features=10, bias=True)`; for a module with children, its
+    /// name alone (`Sequential`), which [`module_tree`] follows with the children.
     fn describe(&self) -> String;
 
-    /// The number of trainable scalars.
+    /// The number of trainable scalars: the elements of the parameters that require a
+    /// gradient (frozen ones are not counted).
     fn num_parameters(&self) -> usize {
-        self.parameters().iter().map(|p| p.numel()).sum()
+        self.parameters()
+            .iter()
+            .filter(|p| p.requires_grad())
+            .map(|p| p.numel())
+            .sum()
     }
 }
+
+/// The children's named items, each name prefixed by its child's (`0.weight`).
+fn prefixed<'a, T: Element>(
+    children: Vec<(String, &'a dyn Module<T>)>,
+    items: impl Fn(&'a dyn Module<T>) -> Vec<(String, Var<T>)>,
+) -> Vec<(String, Var<T>)> {
+    children
+        .into_iter()
+        .flat_map(|(name, child)| {
+            items(child)
+                .into_iter()
+                .map(move |(n, p)| (format!("{name}.{n}"), p))
+        })
+        .collect()
+}
+
+/// The module tree as PyTorch prints a module:
+///
+/// ```text
+/// Sequential(
+///   (0): Linear(in_features=784, out_features=256, bias=True)
+///   (1): Sigmoid()
+/// )
+/// ```
+///
+/// Every module of this crate prints it as its `Debug` form, and so does `dyn Module`.
+pub fn module_tree<T: Element>(module: &(impl Module<T> + ?Sized)) -> String {
+    let children = module.named_children();
+    if children.is_empty() {
+        return module.describe();
+    }
+    let mut out = format!("{}(\n", module.describe());
+    for (name, child) in children {
+        let tree = module_tree(child).replace('\n', "\n  ");
+        out.push_str(&format!("  ({name}): {tree}\n"));
+    }
+    out.push(')');
+    out
+}
+
+impl<T: Element> std::fmt::Debug for dyn Module<T> + '_ {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&module_tree(self))
+    }
+}
+
+/// `Debug` as the module tree ([`module_tree`]) for the modules of this crate.
+macro_rules! debug_as_module_tree {
+    ($($ty:ident),*) => {
+        $(impl<T: autograd::Element> std::fmt::Debug for crate::$ty<T> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&crate::module::module_tree(self))
+            }
+        })*
+    };
+}
+pub(crate) use debug_as_module_tree;

@@ -17,7 +17,9 @@ use autograd::{Element, Var};
 ///     .add(ReLU)
 ///     .add(Linear::new(6, 2, &mut rng)?); // expects 6 inputs, gets 8
 /// let err = net.forward(&Var::constant(Tensor::ones(&[1, 4]))).unwrap_err();
-/// assert!(err.to_string().starts_with("layer 2 (Linear(in=6, out=2, bias=true)): linear: expected input [n, in]"));
+/// assert!(err.to_string().starts_with("layer 2 (Linear(in_features=6, out_features=2, bias=True)): linear: expected input [n, in]"));
+/// // Printed as PyTorch prints it:
+/// assert_eq!(format!("{net:?}"), "Sequential(\n  (0): Linear(in_features=4, out_features=8, bias=True)\n  (1): ReLU()\n  (2): Linear(in_features=6, out_features=2, bias=True)\n)");
 /// # Ok::<(), nn::NnError>(())
 /// ```
 pub struct Sequential<T: Element = f32> {
@@ -81,15 +83,11 @@ impl<T: Element> Module<T> for Sequential<T> {
         Ok(x)
     }
 
-    fn named_parameters(&self) -> Vec<(String, Var<T>)> {
+    fn named_children(&self) -> Vec<(String, &dyn Module<T>)> {
         self.layers
             .iter()
             .enumerate()
-            .flat_map(|(i, l)| {
-                l.named_parameters()
-                    .into_iter()
-                    .map(move |(n, p)| (format!("{i}.{n}"), p))
-            })
+            .map(|(i, l)| (i.to_string(), l.as_ref()))
             .collect()
     }
 
@@ -105,7 +103,8 @@ impl<T: Element> Module<T> for Sequential<T> {
     }
 
     fn describe(&self) -> String {
-        let inner: Vec<String> = self.layers.iter().map(|l| l.describe()).collect();
-        format!("Sequential({})", inner.join(", "))
+        "Sequential".into()
     }
 }
+
+crate::module::debug_as_module_tree!(Sequential);

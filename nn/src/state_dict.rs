@@ -38,7 +38,7 @@
 //! [safetensors]: https://huggingface.co/docs/safetensors
 
 use crate::{Module, NnError, Result};
-use autograd::{Element, Tensor};
+use autograd::{Element, Tensor, Var};
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -330,13 +330,13 @@ impl SafetensorsFile {
         }
     }
 
-    /// Copies the file's tensors into `module`'s parameters, by name (PyTorch's
-    /// `load_state_dict(strict=True)`). Nothing changes unless every parameter fits.
+    /// Copies the file's tensors into `module`'s parameters and buffers, by name (PyTorch's
+    /// `load_state_dict(strict=True)`). Nothing changes unless every one fits.
     ///
     /// Errors with every missing, unexpected or misshapen tensor at once
     /// ([`NnError::StateDict`]).
     pub fn load_into<T: Element, M: Module<T> + ?Sized>(&self, module: &M) -> Result<()> {
-        let params = module.named_parameters();
+        let params = state_dict(module);
         let expected: Vec<Expected> = params
             .iter()
             .map(|(name, p)| Expected {
@@ -353,7 +353,15 @@ impl SafetensorsFile {
     }
 }
 
-/// Saves `module`'s parameters under their PyTorch names (`0.weight`, `0.bias`, ...), in their
+/// A module's parameters and buffers under their names, as PyTorch's `state_dict()` lists
+/// them: parameters first, then buffers.
+pub fn state_dict<T: Element, M: Module<T> + ?Sized>(module: &M) -> Vec<(String, Var<T>)> {
+    let mut all = module.named_parameters();
+    all.extend(module.named_buffers());
+    all
+}
+
+/// Saves `module`'s parameters and buffers under their PyTorch names (`0.weight`, `0.bias`, ...), in their
 /// PyTorch layouts, with no metadata. The file loads with
 /// `safetensors.torch.load_file` + `load_state_dict` into the same architecture.
 pub fn save_safetensors<T: Element, M: Module<T> + ?Sized>(
@@ -370,8 +378,7 @@ pub fn save_safetensors_with_metadata<T: Element, M: Module<T> + ?Sized>(
     path: impl AsRef<Path>,
     metadata: &Metadata,
 ) -> Result<()> {
-    let tensors: Vec<(String, Tensor<T>)> = module
-        .named_parameters()
+    let tensors: Vec<(String, Tensor<T>)> = state_dict(module)
         .into_iter()
         .map(|(n, p)| (n, p.to_tensor()))
         .collect();

@@ -23,9 +23,36 @@ fn sequential_names_parameters_by_position_like_pytorch() {
     assert_eq!(names, ["0.weight", "0.bias", "2.weight"]);
     assert_eq!(net.num_parameters(), 4 * 3 + 3 + 3 * 2);
     assert_eq!(
-        net.describe(),
-        "Sequential(Linear(in=4, out=3, bias=true), Tanh(), Linear(in=3, out=2, bias=false), Softmax(axis=1))"
+        format!("{net:?}"),
+        "Sequential(\n  (0): Linear(in_features=4, out_features=3, bias=True)\n  (1): Tanh()\n  (2): Linear(in_features=3, out_features=2, bias=False)\n  (3): Softmax(dim=1)\n)"
     );
+    // Frozen parameters are not trainable scalars.
+    net.named_parameters()[1]
+        .1
+        .set_requires_grad(false)
+        .unwrap();
+    assert_eq!(net.num_parameters(), 4 * 3 + 3 * 2);
+    net.named_parameters()[1].1.set_requires_grad(true).unwrap();
+    // Nested containers print nested, named by position, as PyTorch prints them.
+    let outer = Sequential::<f64>::new()
+        .add(
+            Sequential::new()
+                .add(Linear::new(2, 2, &mut r).unwrap())
+                .add(ReLU),
+        )
+        .add(Sigmoid);
+    assert_eq!(
+        format!("{outer:?}"),
+        "Sequential(\n  (0): Sequential(\n    (0): Linear(in_features=2, out_features=2, bias=True)\n    (1): ReLU()\n  )\n  (1): Sigmoid()\n)"
+    );
+    let names: Vec<String> = outer
+        .named_parameters()
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(names, ["0.0.weight", "0.0.bias"]);
+    let boxed: Box<dyn Module<f64>> = Box::new(outer);
+    assert!(format!("{boxed:?}").starts_with("Sequential(\n  (0): Sequential("));
     let y = net.forward(&Var::constant(Tensor::ones(&[5, 4]))).unwrap();
     assert_eq!(y.shape(), vec![5, 2]);
     let rows = y.to_tensor().sum_axis(1, false).unwrap();
@@ -87,7 +114,7 @@ fn layers_that_do_not_fit_report_the_layer_and_both_shapes() {
         .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "layer 2 (Linear(in=6, out=2, bias=true)): linear: expected input [n, in] and weight [out, in] with the same in, found input [3, 8] and weight [2, 6]"
+        "layer 2 (Linear(in_features=6, out_features=2, bias=True)): linear: expected input [n, in] and weight [out, in] with the same in, found input [3, 8] and weight [2, 6]"
     );
     assert!(matches!(err, NnError::Layer { index: 2, .. }));
     assert!(matches!(
@@ -183,4 +210,21 @@ fn zero_grad_clears_every_parameter() {
     assert!(net.parameters().iter().all(|p| p.grad().is_some()));
     net.zero_grad();
     assert!(net.parameters().iter().all(|p| p.grad().is_none()));
+}
+
+/// The reproduction of issue 12: a micro-batch buffer refilled between two backward passes, and
+/// between backward and the optimizer step, as PyTorch allows.
+#[test]
+fn refilling_the_input_buffer_between_backward_passes_gives_the_right_gradient() {
+    let layer = Linear::<f32>::new(3, 2, &mut rand::rngs::StdRng::seed_from_u64(0)).unwrap();
+    let buf = Var::constant(Tensor::ones(&[4, 3]));
+    layer.forward(&buf).unwrap().sum_all().backward().unwrap();
+    *buf.value_mut() = Tensor::zeros(&[4, 3]); // the next micro-batch, into the same buffer
+    layer.forward(&buf).unwrap().sum_all().backward().unwrap();
+    // d/dW of sum(x Wᵀ + b) is the column sums of x: 4 from the ones, 0 from the zeros.
+    assert_eq!(layer.weight.grad().unwrap().to_vec(), vec![4.0; 6]);
+    assert_eq!(
+        layer.bias.as_ref().unwrap().grad().unwrap().to_vec(),
+        vec![8.0; 2]
+    );
 }

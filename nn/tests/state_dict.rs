@@ -1,7 +1,7 @@
 //! Saving and loading parameters as safetensors: round trips, and every way a file can fail to
 //! fit (each reported, all at once, never by a panic).
 
-use autograd::{no_grad, Element, Tensor, Var};
+use autograd::{no_grad_guard, Element, Tensor, Var};
 use nn::state_dict::{write_safetensors, Metadata};
 use nn::{
     load_safetensors, save_safetensors, save_safetensors_with_metadata, Linear, LogSoftmax,
@@ -21,7 +21,7 @@ fn mlp<T: Element>(sizes: &[usize], seed: u64) -> Sequential<T> {
 }
 
 fn outputs<T: Element>(m: &Sequential<T>, seed: u64) -> Tensor<T> {
-    let _g = no_grad();
+    let _g = no_grad_guard();
     let x = Tensor::rand_uniform(
         &[5, 6],
         T::zero(),

@@ -7,6 +7,8 @@ use std::fmt;
 pub enum OptimError {
     /// A hyper-parameter out of its valid range; names it, the range and the value found.
     Hyperparameter {
+        /// The optimizer (`"SGD"`).
+        optimizer: &'static str,
         /// The hyper-parameter's name.
         name: &'static str,
         /// The valid range, in words.
@@ -28,20 +30,20 @@ pub enum OptimError {
         /// What was expected and what was found.
         message: String,
     },
-    /// Saving or loading the optimizer's state failed: the file could not be read or written,
-    /// or its tensors do not fit the parameters (every misfit listed).
-    State(nn::NnError),
+    /// A tensor operation of the update failed (a gradient whose shape does not broadcast).
+    Tensor(autograd::TensorError),
 }
 
 impl fmt::Display for OptimError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             OptimError::Hyperparameter {
+                optimizer,
                 name,
                 expected,
                 found,
             } => {
-                write!(f, "SGD: {name} must be {expected}, found {found}")
+                write!(f, "{optimizer}: {name} must be {expected}, found {found}")
             }
             OptimError::Shape {
                 what,
@@ -51,7 +53,7 @@ impl fmt::Display for OptimError {
                 write!(f, "{what}: expected shape {expected:?}, found {found:?}")
             }
             OptimError::Invalid { message } => write!(f, "{message}"),
-            OptimError::State(e) => write!(f, "SGD state: {e}"),
+            OptimError::Tensor(e) => write!(f, "{e}"),
         }
     }
 }
@@ -59,15 +61,15 @@ impl fmt::Display for OptimError {
 impl std::error::Error for OptimError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            OptimError::State(e) => Some(e),
+            OptimError::Tensor(e) => Some(e),
             _ => None,
         }
     }
 }
 
-impl From<nn::NnError> for OptimError {
-    fn from(e: nn::NnError) -> Self {
-        OptimError::State(e)
+impl From<autograd::TensorError> for OptimError {
+    fn from(e: autograd::TensorError) -> Self {
+        OptimError::Tensor(e)
     }
 }
 

@@ -6,8 +6,12 @@
 //! - [`SGD`]: momentum, dampening, Nesterov momentum, weight decay (`torch.optim.SGD`).
 //! - [`StepLR`], [`CosineAnnealingLR`], [`ExponentialLR`]: schedules as pure functions of the
 //!   epoch ([`LrSchedule`]).
-//! - [`SGD::save_safetensors`], [`SGD::load_safetensors`]: the optimizer's state (momentum
-//!   buffers, hyper-parameters, step count) as safetensors, for resuming ([`state`]).
+//! - [`Optimizer::state_dict`], [`Optimizer::load_state_dict`]: the optimizer's state
+//!   (momentum buffers, hyper-parameters, step count) as plain data keyed by parameter index,
+//!   for resuming ([`state`]).
+//!
+//! Optimizers see parameters (`Var`s), never modules, as in PyTorch: `optim` does not depend
+//! on `nn`.
 //!
 //! ## Quick start
 //! ```
@@ -37,8 +41,9 @@ pub mod state;
 pub use error::{OptimError, Result};
 pub use schedule::{CosineAnnealingLR, ExponentialLR, LrSchedule, StepLR};
 pub use sgd::{SgdConfig, SGD};
+pub use state::{OptimizerState, Setting};
 
-use autograd::Element;
+use autograd::{Element, Var};
 
 /// Something that updates parameters from their gradients (PyTorch's `torch.optim.Optimizer`).
 pub trait Optimizer<T: Element> {
@@ -51,4 +56,29 @@ pub trait Optimizer<T: Element> {
     fn lr(&self) -> f64;
     /// Sets the learning rate; errors when it is negative or not finite.
     fn set_lr(&mut self, lr: f64) -> Result<()>;
+    /// The parameters, in the order given (the indices of [`OptimizerState::tensors`]).
+    fn params(&self) -> &[Var<T>];
+    /// The state needed to resume exactly: hyper-parameters, counters and per-parameter
+    /// tensors (PyTorch's `optimizer.state_dict()`).
+    fn state_dict(&self) -> OptimizerState<T>;
+    /// Restores a [`state_dict`](Optimizer::state_dict), hyper-parameters included (as
+    /// PyTorch's `load_state_dict` does). Nothing changes unless all of it fits.
+    ///
+    /// Errors when the state is another optimizer's, a setting is missing or out of range, or a
+    /// tensor does not fit its parameter (every misfit listed).
+    fn load_state_dict(&mut self, state: &OptimizerState<T>) -> Result<()>;
+}
+
+/// Errors when an optimizer is given no parameters (PyTorch: "optimizer got an empty parameter
+/// list"): it would silently train nothing.
+pub(crate) fn check_params<T: Element>(optimizer: &str, params: &[Var<T>]) -> Result<()> {
+    if params.is_empty() {
+        return Err(OptimError::Invalid {
+            message: format!(
+                "{optimizer}: expected at least one parameter, found an empty parameter list \
+                 (did the model register its parameters in named_parameters?)"
+            ),
+        });
+    }
+    Ok(())
 }

@@ -1,8 +1,8 @@
 //! Stochastic gradient descent.
 
+use crate::state::{OptimizerState, Setting};
 use crate::{OptimError, Optimizer, Result};
 use autograd::{Element, Tensor, Var};
-use ndarray::Zip;
 
 /// The hyper-parameters of [`SGD`], with PyTorch's names and defaults (`lr` has none in
 /// PyTorch; here it defaults to 0.01).
@@ -32,6 +32,9 @@ impl Default for SgdConfig {
     }
 }
 
+/// The name of SGD's per-parameter state tensor (PyTorch's).
+const MOMENTUM_BUFFER: &str = "momentum_buffer";
+
 /// SGD as `torch.optim.SGD` computes it, for each parameter `p` with gradient `g`:
 ///
 /// ```text
@@ -60,6 +63,7 @@ impl SgdConfig {
         check_rate("weight_decay", self.weight_decay)?;
         if !(0.0..=1.0).contains(&self.dampening) {
             return Err(OptimError::Hyperparameter {
+                optimizer: "SGD",
                 name: "dampening",
                 expected: "in [0, 1]",
                 found: self.dampening,
@@ -80,6 +84,7 @@ impl SgdConfig {
 fn check_rate(name: &'static str, v: f64) -> Result<()> {
     if !(v.is_finite() && v >= 0.0) {
         return Err(OptimError::Hyperparameter {
+            optimizer: "SGD",
             name,
             expected: "finite and >= 0",
             found: v,
@@ -91,9 +96,11 @@ fn check_rate(name: &'static str, v: f64) -> Result<()> {
 impl<T: Element> SGD<T> {
     /// An optimizer over `params`.
     ///
-    /// Errors when a hyper-parameter is negative or not finite, dampening is above 1, or
-    /// Nesterov is asked for without momentum or with dampening (PyTorch's rules).
+    /// Errors when `params` is empty (PyTorch: "optimizer got an empty parameter list"), a
+    /// hyper-parameter is negative or not finite, dampening is above 1, or Nesterov is asked
+    /// for without momentum or with dampening (PyTorch's rules).
     pub fn new(params: Vec<Var<T>>, config: SgdConfig) -> Result<Self> {
+        crate::check_params("SGD", &params)?;
         config.validate()?;
         let buffers = vec![None; params.len()];
         Ok(SGD {
@@ -109,13 +116,8 @@ impl<T: Element> SGD<T> {
         self.config
     }
 
-    /// The parameters, in the order given.
-    pub fn params(&self) -> &[Var<T>] {
-        &self.params
-    }
-
     /// The momentum buffers, one per parameter (`None` before its first step or without
-    /// momentum): the optimizer's state, for checkpoints.
+    /// momentum).
     pub fn momentum_buffers(&self) -> &[Option<Tensor<T>>] {
         &self.buffers
     }
@@ -124,48 +126,28 @@ impl<T: Element> SGD<T> {
     pub fn steps(&self) -> u64 {
         self.steps
     }
+}
 
-    pub(crate) fn restore(
-        &mut self,
-        config: SgdConfig,
-        buffers: Vec<Option<Tensor<T>>>,
-        steps: u64,
-    ) {
-        self.config = config;
-        self.buffers = buffers;
-        self.steps = steps;
-    }
-
-    /// Restores momentum buffers saved from [`momentum_buffers`](SGD::momentum_buffers).
-    ///
-    /// Errors when the count or a shape does not match the parameters.
-    pub fn load_momentum_buffers(&mut self, buffers: Vec<Option<Tensor<T>>>) -> Result<()> {
-        if buffers.len() != self.params.len() {
-            return Err(OptimError::Invalid {
-                message: format!(
-                    "SGD state: expected {} momentum buffers, found {}",
-                    self.params.len(),
-                    buffers.len()
-                ),
-            });
-        }
-        for (i, (b, p)) in buffers.iter().zip(&self.params).enumerate() {
-            if let Some(b) = b {
-                if b.shape() != p.shape().as_slice() {
-                    return Err(OptimError::Shape {
-                        what: format!("SGD state: momentum buffer {i}"),
-                        expected: p.shape(),
-                        found: b.shape().to_vec(),
-                    });
-                }
-            }
-        }
-        self.buffers = buffers;
-        Ok(())
+impl<T: Element> std::fmt::Debug for SGD<T> {
+    /// What PyTorch prints for an optimizer: its name and its group's hyper-parameters.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let c = self.config;
+        write!(
+            f,
+            "SGD (\nParameter Group 0\n    dampening: {}\n    lr: {}\n    momentum: {}\n    nesterov: {}\n    params: {}\n    weight_decay: {}\n)",
+            c.dampening,
+            c.lr,
+            c.momentum,
+            if c.nesterov { "True" } else { "False" },
+            self.params.len(),
+            c.weight_decay
+        )
     }
 }
 
 impl<T: Element> Optimizer<T> for SGD<T> {
+    /// One update of every parameter that has a gradient, read once with
+    /// [`Var::grad_into`] straight into the momentum buffer or the parameter, never copied.
     fn step(&mut self) -> Result<()> {
         let c = self.config;
         let (lr, mu, wd) = (
@@ -176,6 +158,9 @@ impl<T: Element> Optimizer<T> for SGD<T> {
         let keep = T::from_f64_lossy(1.0 - c.dampening);
         self.steps += 1;
         for (p, buf) in self.params.iter().zip(&mut self.buffers) {
+            if !p.requires_grad() {
+                continue;
+            }
             let Some(shape) = p.grad_shape() else {
                 continue;
             };
@@ -192,75 +177,86 @@ impl<T: Element> Optimizer<T> for SGD<T> {
                         message: format!("SGD: {e}"),
                     })
             };
-            // Without weight decay or Nesterov, the gradient goes into the update through
-            // `grad_into`: a linear layer's weight gradient `Gᵀ x`, kept as its factors, is
-            // then one matrix product into the parameter (plain SGD) or the momentum buffer,
-            // never written out and read back.
-            if c.weight_decay == 0.0 && !c.nesterov {
-                let mut value = p.value_mut();
-                if c.momentum == 0.0 {
-                    grad_into(-lr, T::one(), &mut value)?;
-                    continue;
-                }
-                let b = match buf {
-                    Some(b) => {
-                        grad_into(keep, mu, b)?;
-                        b
-                    }
-                    None => {
-                        // First step: the buffer is the gradient itself, undampened.
-                        let mut b = Tensor::zeros(&shape);
-                        grad_into(T::one(), T::zero(), &mut b)?;
-                        buf.insert(b)
-                    }
-                };
-                value
-                    .scaled_add(-lr, b)
-                    .expect("the buffer has the parameter's shape");
-                continue;
-            }
-            let grad = p.grad_ref();
-            let g = grad.as_ref().expect("a gradient is there (grad_shape)");
             let mut value = p.value_mut();
             if c.momentum == 0.0 {
-                let update = |p: &mut T, g: T| *p -= lr * (g + wd * *p);
-                match (value.as_slice_mut(), g.as_slice()) {
-                    // Plain slices vectorise; ndarray's n-d Zip here did not (it was a third of
-                    // a batch-1 step).
-                    (Some(ps), Some(gs)) => ps.iter_mut().zip(gs).for_each(|(p, &g)| update(p, g)),
-                    _ => Zip::from(value.view_mut())
-                        .and(g.view())
-                        .for_each(|p, &g| update(p, g)),
-                }
+                // p ← p - lr (g + λ p) = (1 - lr λ) p - lr g
+                grad_into(-lr, T::one() - lr * wd, &mut value)?;
                 continue;
             }
-            let (pv, gv) = (value.view_mut(), g.view());
-            match buf {
-                None => {
-                    // First step: the buffer is the (decayed) gradient itself, undampened.
-                    let mut b = Tensor::zeros(g.shape());
-                    Zip::from(pv)
-                        .and(gv)
-                        .and(b.view_mut())
-                        .for_each(|p, &g, b| {
-                            let d = g + wd * *p;
-                            *b = d;
-                            *p -= lr * if c.nesterov { d + mu * d } else { d };
-                        });
-                    *buf = Some(b);
-                }
+            // b ← μ b + (1 - τ)(g + λ p), or g + λ p on the first step.
+            let b = match buf {
                 Some(b) => {
-                    Zip::from(pv)
-                        .and(gv)
-                        .and(b.view_mut())
-                        .for_each(|p, &g, b| {
-                            let d = g + wd * *p;
-                            *b = mu * *b + keep * d;
-                            *p -= lr * if c.nesterov { d + mu * *b } else { *b };
-                        });
+                    grad_into(keep, mu, b)?;
+                    if c.weight_decay != 0.0 {
+                        b.scaled_add(keep * wd, &value)?;
+                    }
+                    b
                 }
+                None => {
+                    let mut b = Tensor::zeros(&shape);
+                    grad_into(T::one(), T::zero(), &mut b)?;
+                    if c.weight_decay != 0.0 {
+                        b.scaled_add(wd, &value)?;
+                    }
+                    buf.insert(b)
+                }
+            };
+            if c.nesterov {
+                // p ← p - lr (g + λ p + μ b) = (1 - lr λ) p - lr g - lr μ b
+                grad_into(-lr, T::one() - lr * wd, &mut value)?;
+                value.scaled_add(-lr * mu, b)?;
+            } else {
+                value.scaled_add(-lr, b)?;
             }
         }
+        Ok(())
+    }
+
+    fn params(&self) -> &[Var<T>] {
+        &self.params
+    }
+
+    fn state_dict(&self) -> OptimizerState<T> {
+        let c = self.config;
+        let mut state = OptimizerState::new("SGD");
+        for (name, v) in [
+            ("lr", c.lr),
+            ("momentum", c.momentum),
+            ("dampening", c.dampening),
+            ("weight_decay", c.weight_decay),
+        ] {
+            state.settings.insert(name.into(), Setting::Float(v));
+        }
+        state
+            .settings
+            .insert("nesterov".into(), Setting::Bool(c.nesterov));
+        state
+            .settings
+            .insert("step".into(), Setting::Int(self.steps));
+        for (i, b) in self.buffers.iter().enumerate() {
+            if let Some(b) = b {
+                state.tensors.insert((i, MOMENTUM_BUFFER.into()), b.clone());
+            }
+        }
+        state
+    }
+
+    fn load_state_dict(&mut self, state: &OptimizerState<T>) -> Result<()> {
+        state.check_optimizer("SGD")?;
+        let config = SgdConfig {
+            lr: state.float("lr")?,
+            momentum: state.float("momentum")?,
+            dampening: state.float("dampening")?,
+            weight_decay: state.float("weight_decay")?,
+            nesterov: state.bool("nesterov")?,
+        };
+        config.validate()?;
+        let steps = state.int("step")?;
+        let shapes: Vec<Vec<usize>> = self.params.iter().map(Var::shape).collect();
+        let buffers = state.per_parameter(MOMENTUM_BUFFER, &shapes)?;
+        self.config = config;
+        self.buffers = buffers;
+        self.steps = steps;
         Ok(())
     }
 

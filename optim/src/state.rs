@@ -1,162 +1,182 @@
-//! Saving and resuming an optimizer's state as safetensors, next to the model's parameters.
+//! An optimizer's state as plain data, for checkpoints (PyTorch's `optimizer.state_dict()`).
 //!
-//! The state is named after the parameters it belongs to, as the module names them:
-//! `0.weight.momentum_buffer`, `0.bias.momentum_buffer`, ... (the `momentum_buffer` of PyTorch's
-//! `SGD` state), and the hyper-parameters and step count go in the file's metadata
-//! (`optimizer`, `step`, `lr`, `momentum`, `dampening`, `weight_decay`, `nesterov`). The file
-//! format, and the checking that reports every misfit at once, are `nn`'s
-//! ([`nn::state_dict`]): one mechanism for parameters and optimizer state.
+//! The state knows parameters only by their index in the optimizer, as PyTorch's does: naming
+//! them (`0.weight.momentum_buffer`) and choosing a file format is the job of the code that
+//! saves a checkpoint, which knows the model (the labs' `checkpoint` module writes it next to
+//! the model's parameters as safetensors).
 //!
 //! ```
 //! use autograd::{Tensor, Var};
-//! use nn::{Linear, Module};
 //! use optim::{Optimizer, SgdConfig, SGD};
-//! use rand::{rngs::StdRng, SeedableRng};
 //!
-//! let dir = std::env::temp_dir().join(format!("optim-doc-{}", std::process::id()));
-//! std::fs::create_dir_all(&dir).unwrap();
-//! let model = Linear::<f32>::new(3, 1, &mut StdRng::seed_from_u64(0))?;
+//! let w = Var::parameter(Tensor::from_vec(&[2], vec![1.0f64, -1.0])?);
 //! let config = SgdConfig { lr: 0.1, momentum: 0.9, ..Default::default() };
-//! let mut opt = SGD::new(model.parameters(), config)?;
-//! let x = Var::constant(Tensor::ones(&[4, 3]));
-//! model.forward(&x)?.sum_all().backward()?;
+//! let mut opt = SGD::new(vec![w.clone()], config)?;
+//! w.mul(&w)?.sum_all().backward()?;
 //! opt.step()?;
-//! opt.save_safetensors(&model, dir.join("opt.safetensors"))?;
+//! let state = opt.state_dict();
+//! assert_eq!(state.tensors.keys().collect::<Vec<_>>(), [&(0, "momentum_buffer".to_string())]);
 //!
 //! // Resume: a new optimizer over the same parameters gets the buffers, lr and step count.
-//! let mut resumed = SGD::new(model.parameters(), SgdConfig::default())?;
-//! resumed.load_safetensors(&model, dir.join("opt.safetensors"))?;
+//! let mut resumed = SGD::new(vec![w.clone()], SgdConfig::default())?;
+//! resumed.load_state_dict(&state)?;
 //! assert_eq!((resumed.steps(), resumed.lr()), (1, 0.1));
-//! # std::fs::remove_dir_all(&dir).ok();
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use crate::{OptimError, Result, SgdConfig, SGD};
 use autograd::{Element, Tensor};
-use nn::state_dict::{write_safetensors, Expected, Metadata};
-use nn::{Module, SafetensorsFile};
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::fmt;
 
-/// The suffix of a momentum buffer's name: `<parameter>.momentum_buffer`.
-pub const MOMENTUM_BUFFER: &str = "momentum_buffer";
+/// One hyper-parameter or counter of an optimizer's state.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Setting {
+    /// A real-valued hyper-parameter (`lr`, `momentum`, `betas`' parts, ...).
+    Float(f64),
+    /// A counter (`step`).
+    Int(u64),
+    /// A switch (`nesterov`, `amsgrad`).
+    Bool(bool),
+}
 
-impl<T: Element> SGD<T> {
-    /// The names `module` gives this optimizer's parameters, in the optimizer's order.
-    ///
-    /// Errors when a parameter is not one of the module's.
-    fn parameter_names<M: Module<T> + ?Sized>(&self, module: &M) -> Result<Vec<String>> {
-        let named = module.named_parameters();
-        let mut names = Vec::with_capacity(self.params().len());
-        let mut strangers = Vec::new();
-        for (i, p) in self.params().iter().enumerate() {
-            match named.iter().find(|(_, q)| q.same_node(p)) {
-                Some((name, _)) => names.push(name.clone()),
-                None => strangers.push(i),
-            }
+impl fmt::Display for Setting {
+    /// Text that [`Setting::parse_like`] reads back exactly (floats in full).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Setting::Float(v) => write!(f, "{v:?}"),
+            Setting::Int(v) => write!(f, "{v}"),
+            Setting::Bool(v) => write!(f, "{v}"),
         }
-        if !strangers.is_empty() {
-            return Err(OptimError::Invalid {
+    }
+}
+
+impl Setting {
+    /// Reads `text` as a setting of the same kind as `self` (how a checkpoint's text metadata
+    /// is read back); `None` when it does not parse.
+    pub fn parse_like(&self, text: &str) -> Option<Setting> {
+        match self {
+            Setting::Float(_) => text.parse().ok().map(Setting::Float),
+            Setting::Int(_) => text.parse().ok().map(Setting::Int),
+            Setting::Bool(_) => text.parse().ok().map(Setting::Bool),
+        }
+    }
+}
+
+/// What an optimizer needs to continue exactly where it stopped: its hyper-parameters and
+/// counters, and its tensors per parameter (PyTorch's `param_groups` and `state`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OptimizerState<T: Element> {
+    /// Which optimizer wrote it (`"SGD"`); loading into another is an error.
+    pub optimizer: String,
+    /// Hyper-parameters and counters by name: `lr`, `momentum`, `step`, ...
+    pub settings: BTreeMap<String, Setting>,
+    /// Tensors by the index of their parameter in the optimizer and their name
+    /// (`momentum_buffer`). A parameter that has had no step has none, as in PyTorch.
+    pub tensors: BTreeMap<(usize, String), Tensor<T>>,
+}
+
+impl<T: Element> OptimizerState<T> {
+    /// An empty state of the named optimizer.
+    pub fn new(optimizer: &str) -> Self {
+        OptimizerState {
+            optimizer: optimizer.to_string(),
+            settings: BTreeMap::new(),
+            tensors: BTreeMap::new(),
+        }
+    }
+
+    /// The setting `name`, or an error naming it and the optimizer.
+    pub(crate) fn setting(&self, name: &str) -> crate::Result<Setting> {
+        self.settings
+            .get(name)
+            .copied()
+            .ok_or_else(|| crate::OptimError::Invalid {
                 message: format!(
-                    "SGD state: the optimizer's parameters {strangers:?} are not parameters of {}, so they have no names to save or load under",
-                    module.describe()
+                    "{} state: expected a setting `{name}`, found none (it has {:?})",
+                    self.optimizer,
+                    self.settings.keys().collect::<Vec<_>>()
+                ),
+            })
+    }
+
+    pub(crate) fn float(&self, name: &str) -> crate::Result<f64> {
+        match self.setting(name)? {
+            Setting::Float(v) => Ok(v),
+            other => Err(self.wrong_kind(name, "a number", other)),
+        }
+    }
+
+    pub(crate) fn int(&self, name: &str) -> crate::Result<u64> {
+        match self.setting(name)? {
+            Setting::Int(v) => Ok(v),
+            other => Err(self.wrong_kind(name, "a count", other)),
+        }
+    }
+
+    pub(crate) fn bool(&self, name: &str) -> crate::Result<bool> {
+        match self.setting(name)? {
+            Setting::Bool(v) => Ok(v),
+            other => Err(self.wrong_kind(name, "true or false", other)),
+        }
+    }
+
+    fn wrong_kind(&self, name: &str, expected: &str, found: Setting) -> crate::OptimError {
+        crate::OptimError::Invalid {
+            message: format!(
+                "{} state: expected `{name}` to be {expected}, found {found}",
+                self.optimizer
+            ),
+        }
+    }
+
+    /// Errors unless the state was written by `optimizer`.
+    pub(crate) fn check_optimizer(&self, optimizer: &str) -> crate::Result<()> {
+        if self.optimizer != optimizer {
+            return Err(crate::OptimError::Invalid {
+                message: format!(
+                    "{optimizer} state: expected a state written by {optimizer}, found one written by {}",
+                    self.optimizer
                 ),
             });
         }
-        Ok(names)
+        Ok(())
     }
 
-    /// Saves the momentum buffers (named `<parameter>.momentum_buffer` after `module`'s names for
-    /// the parameters) and, in the metadata, the hyper-parameters and step count. Parameters
-    /// without a buffer yet (no step, or no momentum) are left out, as in PyTorch.
-    ///
-    /// Errors when a parameter of the optimizer is not one of `module`'s, or the file cannot be
-    /// written.
-    pub fn save_safetensors<M: Module<T> + ?Sized>(
+    /// The tensors named `name`, one slot per parameter, after checking each against its
+    /// parameter's shape and that none belongs to a parameter index past `shapes`. Every
+    /// misfit is listed in one error.
+    pub(crate) fn per_parameter(
         &self,
-        module: &M,
-        path: impl AsRef<Path>,
-    ) -> Result<()> {
-        let names = self.parameter_names(module)?;
-        let tensors: Vec<(String, Tensor<T>)> = names
-            .iter()
-            .zip(self.momentum_buffers())
-            .filter_map(|(n, b)| Some((format!("{n}.{MOMENTUM_BUFFER}"), b.clone()?)))
-            .collect();
-        let c = self.config();
-        let metadata: Metadata = [
-            ("optimizer", "SGD".to_string()),
-            ("step", self.steps().to_string()),
-            ("lr", c.lr.to_string()),
-            ("momentum", c.momentum.to_string()),
-            ("dampening", c.dampening.to_string()),
-            ("weight_decay", c.weight_decay.to_string()),
-            ("nesterov", c.nesterov.to_string()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect();
-        write_safetensors(path, &tensors, &metadata)?;
-        Ok(())
-    }
-
-    /// Restores what [`save_safetensors`](SGD::save_safetensors) wrote: the momentum buffers,
-    /// the hyper-parameters (the learning rate included, as PyTorch's `load_state_dict` does)
-    /// and the step count. Nothing changes unless all of it fits.
-    ///
-    /// Errors when the file cannot be read, is not an SGD state, has a hyper-parameter missing
-    /// or out of range, or has buffers that do not fit the parameters (every misfit listed, in
-    /// [`OptimError::State`]).
-    pub fn load_safetensors<M: Module<T> + ?Sized>(
-        &mut self,
-        module: &M,
-        path: impl AsRef<Path>,
-    ) -> Result<()> {
-        let names = self.parameter_names(module)?;
-        let file = SafetensorsFile::read(path)?;
-        let meta = file.metadata();
-        let invalid = |message: String| OptimError::Invalid {
-            message: format!("SGD state in {}: {message}", file.path().display()),
-        };
-        if meta.get("optimizer").map(String::as_str) != Some("SGD") {
-            return Err(invalid(format!(
-                "expected metadata optimizer=SGD, found {:?}",
-                meta.get("optimizer")
-            )));
+        name: &str,
+        shapes: &[Vec<usize>],
+    ) -> crate::Result<Vec<Option<Tensor<T>>>> {
+        let mut out = vec![None; shapes.len()];
+        let mut misfits = Vec::new();
+        for ((i, key), t) in &self.tensors {
+            if key != name {
+                continue;
+            }
+            match shapes.get(*i) {
+                None => misfits.push(format!(
+                    "`{key}` of parameter {i}: the optimizer has {} parameters",
+                    shapes.len()
+                )),
+                Some(s) if s.as_slice() != t.shape() => misfits.push(format!(
+                    "`{key}` of parameter {i}: expected shape {s:?}, found {:?}",
+                    t.shape()
+                )),
+                Some(_) => out[*i] = Some(t.clone()),
+            }
         }
-        fn field<V: std::str::FromStr>(
-            meta: &Metadata,
-            key: &str,
-        ) -> std::result::Result<V, String> {
-            let text = meta
-                .get(key)
-                .ok_or_else(|| format!("the metadata has no `{key}`"))?;
-            text.parse()
-                .map_err(|_| format!("cannot parse metadata `{key}` = {text:?}"))
+        if !misfits.is_empty() {
+            return Err(crate::OptimError::Invalid {
+                message: format!(
+                    "{} state does not fit the parameters: {}",
+                    self.optimizer,
+                    misfits.join("; ")
+                ),
+            });
         }
-        let parsed = (|| -> std::result::Result<(SgdConfig, u64), String> {
-            let config = SgdConfig {
-                lr: field(meta, "lr")?,
-                momentum: field(meta, "momentum")?,
-                dampening: field(meta, "dampening")?,
-                weight_decay: field(meta, "weight_decay")?,
-                nesterov: field(meta, "nesterov")?,
-            };
-            Ok((config, field(meta, "step")?))
-        })();
-        let (config, steps) = parsed.map_err(invalid)?;
-        config.validate()?;
-        let expected: Vec<Expected> = names
-            .iter()
-            .zip(self.params())
-            .map(|(n, p)| Expected {
-                name: format!("{n}.{MOMENTUM_BUFFER}"),
-                shape: p.shape(),
-                // A parameter that never had a gradient has no buffer.
-                required: false,
-            })
-            .collect();
-        let buffers = file.take::<T>(&expected)?;
-        self.restore(config, buffers, steps);
-        Ok(())
+        Ok(out)
     }
 }

@@ -156,16 +156,20 @@ fn momentum_state_round_trips_and_is_checked() {
     .unwrap();
     set_grad(&p, &[1.0, 1.0]);
     opt.step().unwrap();
-    let state = opt.momentum_buffers().to_vec();
-    let mut other = SGD::new(vec![param(&[1.0, 2.0])], opt.config()).unwrap();
-    other.load_momentum_buffers(state).unwrap();
+    let state = opt.state_dict();
+    let mut other = SGD::new(vec![param(&[1.0, 2.0])], SgdConfig::default()).unwrap();
+    other.load_state_dict(&state).unwrap();
     assert_eq!(other.momentum_buffers(), opt.momentum_buffers());
-    let err = other
-        .load_momentum_buffers(vec![Some(Tensor::zeros(&[3]))])
-        .unwrap_err();
+    assert_eq!(other.config(), opt.config());
+    let mut bad = state.clone();
+    bad.tensors
+        .insert((0, "momentum_buffer".into()), Tensor::zeros(&[3]));
+    bad.tensors
+        .insert((1, "momentum_buffer".into()), Tensor::zeros(&[2]));
+    let err = other.load_state_dict(&bad).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "SGD state: momentum buffer 0: expected shape [2], found [3]"
+        "SGD state does not fit the parameters: `momentum_buffer` of parameter 0: expected shape [2], found [3]; `momentum_buffer` of parameter 1: the optimizer has 1 parameters"
     );
 }
 
@@ -187,23 +191,83 @@ fn schedules_follow_their_formulas() {
     assert!((ExponentialLR { gamma: 0.9 }.lr(0.1, 2) - 0.081).abs() < 1e-15);
 }
 
-/// Trains a linear layer for three steps, its weight gradient either kept as a product (a
-/// plain `backward()`) or formed in the pass (`check_finite` turns keeping off), and returns
-/// the final weight and bias.
-fn linear_trajectory(cfg: SgdConfig, formed: bool) -> Vec<f64> {
+/// SGD as a user would write it outside this crate: through the `Optimizer` trait and
+/// `grad()`, PyTorch's formula read off its documentation.
+struct UserSgd {
+    params: Vec<Var<f64>>,
+    cfg: SgdConfig,
+    buffers: Vec<Option<Tensor<f64>>>,
+}
+
+impl Optimizer<f64> for UserSgd {
+    fn step(&mut self) -> optim::Result<()> {
+        let c = self.cfg;
+        for (p, buf) in self.params.iter().zip(&mut self.buffers) {
+            let Some(g) = p.grad() else { continue };
+            let mut d = g.add(&p.value().mul_scalar(c.weight_decay))?;
+            if c.momentum != 0.0 {
+                let b = match buf.take() {
+                    None => d.clone(),
+                    Some(b) => b
+                        .mul_scalar(c.momentum)
+                        .add(&d.mul_scalar(1.0 - c.dampening))?,
+                };
+                d = if c.nesterov {
+                    d.add(&b.mul_scalar(c.momentum))?
+                } else {
+                    b.clone()
+                };
+                *buf = Some(b);
+            }
+            p.value_mut().scaled_add(-c.lr, &d)?;
+        }
+        Ok(())
+    }
+    fn zero_grad(&self) {
+        self.params.iter().for_each(Var::zero_grad);
+    }
+    fn lr(&self) -> f64 {
+        self.cfg.lr
+    }
+    fn set_lr(&mut self, lr: f64) -> optim::Result<()> {
+        self.cfg.lr = lr;
+        Ok(())
+    }
+    fn params(&self) -> &[Var<f64>] {
+        &self.params
+    }
+    fn state_dict(&self) -> optim::OptimizerState<f64> {
+        optim::OptimizerState::new("UserSgd")
+    }
+    fn load_state_dict(&mut self, _: &optim::OptimizerState<f64>) -> optim::Result<()> {
+        Ok(())
+    }
+}
+
+/// Trains a linear layer for three steps with the built-in SGD or the user's one, refilling the
+/// input buffer with the next batch between `backward()` and `step()`, and returns the final
+/// weight and bias.
+fn linear_trajectory(cfg: SgdConfig, user: bool) -> Vec<f64> {
     let value = |i: usize| ((i * 37 % 23) as f64 - 11.0) / 7.0;
-    let x = Var::constant(Tensor::from_vec(&[5, 4], (0..20).map(value).collect()).unwrap());
+    let batch = |k: usize| Tensor::from_vec(&[5, 4], (0..20).map(|i| value(i + k)).collect());
+    let x = Var::constant(batch(0).unwrap());
     let w = Var::parameter(Tensor::from_vec(&[3, 4], (20..32).map(value).collect()).unwrap());
     let b = param(&[0.1, 0.0, -0.1]);
-    let mut opt = SGD::new(vec![w.clone(), b.clone()], cfg).unwrap();
-    let opts = autograd::BackwardOptions {
-        check_finite: formed,
-        ..Default::default()
+    let params = vec![w.clone(), b.clone()];
+    let mut opt: Box<dyn Optimizer<f64>> = if user {
+        Box::new(UserSgd {
+            params: params.clone(),
+            cfg,
+            buffers: vec![None, None],
+        })
+    } else {
+        Box::new(SGD::new(params, cfg).unwrap())
     };
-    for _ in 0..3 {
+    for k in 0..3 {
         opt.zero_grad();
         let loss = x.linear(&w, Some(&b)).unwrap().tanh().sum_all();
-        loss.backward_opts(None, opts).unwrap();
+        loss.backward().unwrap();
+        *x.value_mut() = batch(k + 1).unwrap();
         opt.step().unwrap();
     }
     let mut out = w.to_tensor().to_vec();
@@ -212,13 +276,14 @@ fn linear_trajectory(cfg: SgdConfig, formed: bool) -> Vec<f64> {
 }
 
 #[test]
-fn weight_gradients_kept_as_products_step_like_formed_ones() {
+fn the_built_in_sgd_steps_like_one_written_with_grad() {
     for (momentum, dampening, weight_decay, nesterov) in [
         (0.0, 0.0, 0.0, false),
         (0.9, 0.0, 0.0, false),
         (0.9, 0.3, 0.0, false),
         (0.9, 0.0, 0.01, true),
         (0.0, 0.0, 0.01, false),
+        (0.9, 0.1, 0.01, false),
     ] {
         let cfg = SgdConfig {
             lr: 0.1,
@@ -227,12 +292,18 @@ fn weight_gradients_kept_as_products_step_like_formed_ones() {
             weight_decay,
             nesterov,
         };
-        let (kept, formed) = (linear_trajectory(cfg, false), linear_trajectory(cfg, true));
-        for (k, f) in kept.iter().zip(&formed) {
+        let (built_in, user) = (linear_trajectory(cfg, false), linear_trajectory(cfg, true));
+        for (k, f) in built_in.iter().zip(&user) {
             assert!(
                 (k - f).abs() <= 1e-12 * (1.0 + f.abs()),
-                "{cfg:?}: {kept:?} vs {formed:?}"
+                "{cfg:?}: {built_in:?} vs {user:?}"
             );
         }
     }
+}
+
+#[test]
+fn an_empty_parameter_list_is_an_error() {
+    let err = SGD::<f32>::new(Vec::new(), SgdConfig::default()).unwrap_err();
+    assert!(err.to_string().contains("empty parameter list"), "{err}");
 }

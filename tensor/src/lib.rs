@@ -46,6 +46,7 @@
 mod element;
 mod elementwise;
 mod error;
+mod format;
 mod kernel;
 mod layout;
 mod linalg;

@@ -27,8 +27,10 @@ pub struct Tensor<T: Element = f32> {
 }
 
 impl<T: Element> fmt::Debug for Tensor<T> {
+    /// What PyTorch prints: `tensor([[1., 2.],\n        [3., 4.]])` (see
+    /// [`torch_repr`](Tensor::torch_repr)).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Tensor{:?} {:?}", self.shape(), self.data)
+        f.write_str(&self.torch_repr(""))
     }
 }
 
