@@ -4,7 +4,7 @@
 //! the workspace's `tensor`/`autograd`/`nn`/`optim` crates and write figures.
 //! This library holds what they have in common.
 //!
-//! - [`plot`]: PNG figures (learning curves, class scatters with decision
+//! - [`figures`]: PNG figures (learning curves, class scatters with decision
 //!   regions, loss-surface heat maps with contour lines, image grids); it takes
 //!   plain Rust data and depends on no other workspace crate.
 //! - [`checkpoint`]: saving a run after each epoch and resuming it to the same final weights.
@@ -32,6 +32,6 @@
 pub mod checkpoint;
 pub mod common;
 pub mod digit;
+pub mod figures;
 pub mod mnist;
 pub mod playground;
-pub mod plot;

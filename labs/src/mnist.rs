@@ -3,7 +3,7 @@
 
 use crate::checkpoint::{self, Checkpointing};
 use crate::common::{EpochProgress, LabError, Table};
-use crate::plot;
+use crate::figures;
 use autograd::{no_grad_guard, Reduction, Tensor, Var};
 use datasets::{BatchSampler, Split};
 use nn::state_dict::{write_safetensors, Metadata};
@@ -750,13 +750,13 @@ pub fn plot_learning_curves(
         .iter()
         .map(|s| (s.epoch as f64, 100.0 * s.test_accuracy))
         .collect();
-    plot::line_charts(
+    figures::line_charts(
         path,
         &[
-            plot::Panel::new(format!("{title}: training loss"), "epoch", "mean NLL loss")
-                .with_series(plot::Series::new("train loss", loss)),
-            plot::Panel::new(format!("{title}: test accuracy"), "epoch", "accuracy (%)")
-                .with_series(plot::Series::new("test accuracy", acc)),
+            figures::Panel::new(format!("{title}: training loss"), "epoch", "mean NLL loss")
+                .with_series(figures::Series::new("train loss", loss)),
+            figures::Panel::new(format!("{title}: test accuracy"), "epoch", "accuracy (%)")
+                .with_series(figures::Series::new("test accuracy", acc)),
         ],
     )?;
     Ok(())
@@ -842,7 +842,7 @@ pub fn plot_digit_figures(
     let mut paths = Vec::new();
     for pick in Pick::ALL {
         let rows = pick_digits(probs, &test.labels, pick, per_class);
-        let mut grid = plot::ImageGrid::new(
+        let mut grid = figures::ImageGrid::new(
             format!("{} (one row per true class)", pick.title()),
             test.cols,
             test.rows,
@@ -870,7 +870,7 @@ pub fn plot_digit_figures(
             }
         }
         let path = dir.join(format!("{}.png", pick.file_stem()));
-        plot::image_grid(&path, &grid)?;
+        figures::image_grid(&path, &grid)?;
         paths.push(path);
     }
     Ok(paths)

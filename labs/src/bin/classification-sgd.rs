@@ -5,10 +5,10 @@
 use clap::Parser;
 use datasets::synthetic::two_blobs;
 use labs::common::{out_dir, result_line, run_main};
+use labs::figures::Line;
 use labs::playground::{
     perceptron_loss, plot_regions, plot_weights_search, train_classifier, Classifier, SgdOptions,
 };
-use labs::plot::Line;
 use nn::Module;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -97,7 +97,7 @@ fn main() -> ExitCode {
             &["class 0".to_string(), "class 1".to_string()],
             vec![
                 Line::implicit(format!("{w1:.2} x1 {w2:+.2} x2 {b:+.2} = 0"), w1, w2, b)
-                    .with_color(labs::plot::class_color(3)),
+                    .with_color(labs::figures::class_color(3)),
             ],
         )?;
         let search = out.join("weights_search.png");
