@@ -1,4 +1,4 @@
-//! Writes one example of every figure of `labs::plot` with realistic
+//! Writes one example of every figure of `labs::figures` with realistic
 //! synthetic data, to look at them:
 //!
 //! ```text
@@ -8,7 +8,7 @@
 use std::f64::consts::PI;
 use std::path::PathBuf;
 
-use labs::plot::{
+use labs::figures::{
     self, grid_cell_centers, HeatMap, ImageGrid, Line, Panel, RegionFill, Regions, Scatter, Series,
 };
 
@@ -54,7 +54,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let test_acc: Vec<f32> = (0..epochs)
         .map(|e| (0.96 - 0.86 * (-(e as f64) / 5.5).exp()) as f32)
         .collect();
-    plot::line_charts(
+    figures::line_charts(
         dir.join("learning_curves.png"),
         &[
             Panel::new("Loss", "epoch", "cross-entropy")
@@ -78,7 +78,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             )
         })
         .collect();
-    plot::line_chart(
+    figures::line_chart(
         dir.join("loss_per_step.png"),
         &Panel::new("Training loss per step", "step", "loss")
             .with_series(Series::new("minibatch loss", steps)),
@@ -111,7 +111,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             b,
         ));
     }
-    plot::scatter(dir.join("line_fit.png"), &fit)?;
+    figures::scatter(dir.join("line_fit.png"), &fit)?;
 
     // 3. Two blobs with a logistic-regression decision boundary.
     let mut blob_pts = vec![];
@@ -122,7 +122,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             blob_cls.push(c);
         }
     }
-    plot::scatter(
+    figures::scatter(
         dir.join("blobs.png"),
         &Scatter::new("Two blobs", "x1", "x2", blob_pts, blob_cls)
             .with_class_names(["negative", "positive"])
@@ -143,7 +143,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .into_iter()
         .map(|(x, y)| 1.0 / (1.0 + (12.0 * x * y + 0.3 * x).exp()))
         .collect();
-    plot::scatter(
+    figures::scatter(
         dir.join("xor.png"),
         &Scatter::new(
             "XOR: MLP predicted probability",
@@ -186,7 +186,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         })
         .collect();
-    plot::scatter(
+    figures::scatter(
         dir.join("rings.png"),
         &Scatter::new(
             "Rings: predicted class regions",
@@ -220,7 +220,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         b -= lr * gb;
         path.push((w, b));
     }
-    plot::heat_map(
+    figures::heat_map(
         dir.join("loss_surface.png"),
         &HeatMap::new(
             "Loss surface and gradient descent (lr = 0.11)",
@@ -238,7 +238,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_path("gradient descent", path.clone()),
     )?;
     // 6b. Same with a linear colour scale.
-    plot::heat_map(
+    figures::heat_map(
         dir.join("loss_surface_linear.png"),
         &HeatMap::new(
             "Loss surface, linear colours",
@@ -269,7 +269,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             wrong,
         );
     }
-    plot::image_grid(dir.join("digits.png"), &grid)?;
+    figures::image_grid(dir.join("digits.png"), &grid)?;
 
     println!("wrote figures to {}", dir.display());
     Ok(())

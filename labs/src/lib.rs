@@ -14,7 +14,7 @@
 //! - [`common`]: output folders, the progress bar, the epoch table, the `RESULT` line, and
 //!   errors as one line on stderr.
 //! - [`checkpoint`]: saving a run after each epoch and resuming it to the same final weights.
-//! - [`plot`]: PNG figures (learning curves, class scatters with decision
+//! - [`figures`]: PNG figures (learning curves, class scatters with decision
 //!   regions, loss-surface heat maps with contour lines, image grids); it takes
 //!   plain Rust data and depends on no other workspace crate.
 //! - [`mnist`]: what the MNIST labs share: the linear model by hand, evaluation, the saved
@@ -41,7 +41,7 @@ pub mod checkpoint;
 pub mod cli;
 pub mod common;
 pub mod digit;
+pub mod figures;
 pub mod mnist;
 pub mod playground;
-pub mod plot;
 pub mod train;

@@ -4,11 +4,13 @@
 //! PyTorch's update rules exactly, and learning-rate schedules with PyTorch's formulas.
 //!
 //! - [`SGD`]: momentum, dampening, Nesterov momentum, weight decay (`torch.optim.SGD`).
+//! - [`Adam`] and [`AdamW`]: bias-corrected adaptive moments, AMSGrad, weight decay added to
+//!   the gradient (`torch.optim.Adam`) or decoupled from it (`torch.optim.AdamW`).
 //! - [`StepLR`], [`CosineAnnealingLR`], [`ExponentialLR`]: schedules as pure functions of the
 //!   epoch ([`LrSchedule`]).
 //! - [`Optimizer::state_dict`], [`Optimizer::load_state_dict`]: the optimizer's state
-//!   (momentum buffers, hyper-parameters, step count) as plain data keyed by parameter index,
-//!   for resuming ([`state`]).
+//!   (momentum buffers or moments, hyper-parameters, step counts) as plain data keyed by
+//!   parameter index, for resuming ([`state`]).
 //!
 //! Optimizers see parameters (`Var`s), never modules, as in PyTorch: `optim` does not depend
 //! on `nn`.
@@ -33,11 +35,13 @@
 
 #![warn(missing_docs)]
 
+mod adam;
 mod error;
 mod schedule;
 mod sgd;
 pub mod state;
 
+pub use adam::{Adam, AdamConfig, AdamW, AdamWConfig};
 pub use error::{OptimError, Result};
 pub use schedule::{CosineAnnealingLR, ExponentialLR, LrSchedule, StepLR};
 pub use sgd::{SgdConfig, SGD};

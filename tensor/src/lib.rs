@@ -43,6 +43,7 @@
 
 #![warn(missing_docs)]
 
+mod cpu;
 mod element;
 mod elementwise;
 mod error;
@@ -57,6 +58,7 @@ mod shape;
 mod tensor;
 pub mod testing;
 
+pub use cpu::simd_level;
 pub use element::Element;
 pub use elementwise::sigmoid;
 pub use error::{Result, TensorError};

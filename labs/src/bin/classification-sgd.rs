@@ -132,8 +132,8 @@ fn report(
     path: &[(f64, f64)],
     epochs: usize,
 ) -> Result<String, LabError> {
+    use labs::figures::{class_color, Line};
     use labs::playground::figures::{plot_regions, plot_weights_search};
-    use labs::plot::{class_color, Line};
     let params = model.parameters();
     let (w1, w2) = *path.last().expect("the path has its start");
     let b = params[1].value().to_vec()[0];

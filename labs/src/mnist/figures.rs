@@ -2,7 +2,7 @@
 //! least certain of, right and wrong.
 
 use crate::common::LabError;
-use crate::plot;
+use crate::figures;
 use crate::train::History;
 use autograd::Tensor;
 use datasets::Split;
@@ -21,13 +21,13 @@ pub fn plot_learning_curves(path: &Path, title: &str, history: &History) -> Resu
         .into_iter()
         .map(|(epoch, a)| (epoch as f64, 100.0 * a))
         .collect();
-    plot::line_charts(
+    figures::line_charts(
         path,
         &[
-            plot::Panel::new(format!("{title}: training loss"), "epoch", "mean NLL loss")
-                .with_series(plot::Series::new("train loss", loss)),
-            plot::Panel::new(format!("{title}: test accuracy"), "epoch", "accuracy (%)")
-                .with_series(plot::Series::new("test accuracy", acc)),
+            figures::Panel::new(format!("{title}: training loss"), "epoch", "mean NLL loss")
+                .with_series(figures::Series::new("train loss", loss)),
+            figures::Panel::new(format!("{title}: test accuracy"), "epoch", "accuracy (%)")
+                .with_series(figures::Series::new("test accuracy", acc)),
         ],
     )?;
     Ok(())
@@ -113,7 +113,7 @@ pub fn plot_digit_figures(
     let mut paths = Vec::new();
     for pick in Pick::ALL {
         let rows = pick_digits(probs, &test.labels, pick, per_class);
-        let mut grid = plot::ImageGrid::new(
+        let mut grid = figures::ImageGrid::new(
             format!("{} (one row per true class)", pick.title()),
             test.cols,
             test.rows,
@@ -141,7 +141,7 @@ pub fn plot_digit_figures(
             }
         }
         let path = dir.join(format!("{}.png", pick.file_stem()));
-        plot::image_grid(&path, &grid)?;
+        figures::image_grid(&path, &grid)?;
         paths.push(path);
     }
     Ok(paths)

@@ -5,7 +5,7 @@
 use super::lines::LinePoint;
 use super::points::outputs;
 use crate::common::LabError;
-use crate::plot;
+use crate::figures;
 use autograd::Tensor;
 use datasets::synthetic::Classification;
 use nn::Module;
@@ -42,13 +42,13 @@ pub fn plot_line_fits(
     let classes = vec![0; points.len()];
     // Room around the data, so the early lines show where they were.
     let (xr, yr) = search_ranges(&points, 0.25);
-    let mut fig = plot::Scatter::new(title, "x", "y", points, classes)
+    let mut fig = figures::Scatter::new(title, "x", "y", points, classes)
         .with_class_names(["data"])
         .with_view(xr, yr);
     let total = path.len().saturating_sub(1);
     for s in snapshot_steps(total, moments) {
         let p = path[s];
-        fig = fig.with_line(plot::Line::slope(
+        fig = fig.with_line(figures::Line::slope(
             format!("step {}: y = {:.3} x {:+.3}", p.step, p.w, p.b),
             p.w,
             p.b,
@@ -56,11 +56,11 @@ pub fn plot_line_fits(
     }
     if let Some((name, w, b)) = reference {
         fig = fig.with_line(
-            plot::Line::slope(format!("{name}: y = {w:.3} x {b:+.3}"), w, b)
-                .with_color(plot::class_color(3)),
+            figures::Line::slope(format!("{name}: y = {w:.3} x {b:+.3}"), w, b)
+                .with_color(figures::class_color(3)),
         );
     }
-    plot::scatter(file, &fig)?;
+    figures::scatter(file, &fig)?;
     Ok(())
 }
 
@@ -102,11 +102,11 @@ pub fn plot_weights_search(
     let mut all = path.to_vec();
     all.push(minimum);
     let (xr, yr) = search_ranges(&all, 0.15);
-    let values = plot::grid_cell_centers(xr, yr, cells, cells)
+    let values = figures::grid_cell_centers(xr, yr, cells, cells)
         .into_iter()
         .map(|(a, b)| loss(a, b))
         .collect::<Result<Vec<f64>, LabError>>()?;
-    let map = plot::HeatMap::new(
+    let map = figures::HeatMap::new(
         title,
         axis_labels.0,
         axis_labels.1,
@@ -123,13 +123,13 @@ pub fn plot_weights_search(
         format!("SGD path ({} steps)", path.len() - 1),
         path.to_vec(),
     );
-    plot::heat_map(file, &map)?;
+    figures::heat_map(file, &map)?;
     Ok(())
 }
 
 /// The square (in data units) that shows `points` with a margin of `pad` of their extent.
 pub fn plane_ranges(points: &Tensor<f64>, pad: f64) -> ((f64, f64), (f64, f64)) {
-    let pts = plot::points_from_flat(&points.to_vec());
+    let pts = figures::points_from_flat(&points.to_vec());
     let (xr, yr) = search_ranges(&pts, pad);
     // A square view, so rings look round.
     let (cx, cy) = ((xr.0 + xr.1) / 2.0, (yr.0 + yr.1) / 2.0);
@@ -146,28 +146,28 @@ pub fn plot_regions(
     model: &dyn Module<f64>,
     data: &Classification<f64>,
     class_names: &[String],
-    lines: Vec<plot::Line>,
+    lines: Vec<figures::Line>,
 ) -> Result<(), LabError> {
     let (xr, yr) = plane_ranges(&data.x, 0.12);
     let cells = 200;
-    let centres = plot::grid_cell_centers(xr, yr, cells, cells);
+    let centres = figures::grid_cell_centers(xr, yr, cells, cells);
     let flat: Vec<f64> = centres.iter().flat_map(|&(a, b)| [a, b]).collect();
     let grid = Tensor::from_vec(&[centres.len(), 2], flat)?;
     let out = outputs(model, &grid)?;
     let fill = if out.shape()[1] == 1 {
-        plot::RegionFill::Probability(out.to_vec())
+        figures::RegionFill::Probability(out.to_vec())
     } else {
-        plot::RegionFill::Classes(out.argmax_rows()?)
+        figures::RegionFill::Classes(out.argmax_rows()?)
     };
-    let mut fig = plot::Scatter::new(
+    let mut fig = figures::Scatter::new(
         title,
         "x1",
         "x2",
-        plot::points_from_flat(&data.x.to_vec()),
+        figures::points_from_flat(&data.x.to_vec()),
         data.labels.clone(),
     )
     .with_class_names(class_names.iter().cloned())
-    .with_regions(plot::Regions {
+    .with_regions(figures::Regions {
         x_range: xr,
         y_range: yr,
         nx: cells,
@@ -177,7 +177,7 @@ pub fn plot_regions(
     for line in lines {
         fig = fig.with_line(line);
     }
-    plot::scatter(file, &fig)?;
+    figures::scatter(file, &fig)?;
     Ok(())
 }
 
@@ -188,10 +188,10 @@ pub fn plot_loss_curve(
     loss_name: &str,
     losses: &[f64],
 ) -> Result<(), LabError> {
-    plot::line_chart(
+    figures::line_chart(
         file,
-        &plot::Panel::new(title, "epoch", format!("mean {loss_name} (log scale)"))
-            .with_series(plot::Series::from_values("training loss", losses))
+        &figures::Panel::new(title, "epoch", format!("mean {loss_name} (log scale)"))
+            .with_series(figures::Series::from_values("training loss", losses))
             .with_log_y(),
     )?;
     Ok(())
