@@ -40,12 +40,20 @@
 
 #![warn(missing_docs)]
 
+// The code `#[derive(Module)]` writes names `::nn::...`; this makes those paths work inside
+// this crate too.
+extern crate self as nn;
+
+#[doc(hidden)]
+#[path = "derive.rs"]
+pub mod __derive;
 mod activation;
 mod error;
 mod init;
 mod linear;
 mod loss;
 mod module;
+mod module_list;
 mod sequential;
 pub mod state_dict;
 
@@ -56,6 +64,7 @@ pub use init::Init;
 pub use linear::Linear;
 pub use loss::{BCELoss, CrossEntropyLoss, MSELoss, NLLLoss};
 pub use module::{module_tree, Module};
+pub use nn_derive::Module;
 pub use sequential::Sequential;
 pub use state_dict::{
     load_safetensors, save_safetensors, save_safetensors_with_metadata, Mismatch, SafetensorsFile,
