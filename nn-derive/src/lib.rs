@@ -89,6 +89,22 @@ fn expand(model: &Model) -> TokenStream2 {
             .predicates
             .push(syn::parse_quote!(#param: ::nn::__derive::Element));
     }
+    // Each child's type must be a module: stated once as a bound of the impls, at the field, so
+    // that a field of another type is one error there (and a generic child type needs no bound
+    // on the struct).
+    for field in &model.fields {
+        if let Role::Child { optional } = field.role {
+            let ty = match optional {
+                true => fields::option_inner(&field.ty).expect("an optional child is an Option"),
+                false => &field.ty,
+            };
+            let span = field.ty.span();
+            generics
+                .make_where_clause()
+                .predicates
+                .push(syn::parse_quote_spanned!(span=> #ty: ::nn::Module<#elem>));
+        }
+    }
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     let module = quote!(::nn::Module<#elem>);
     let var = quote!(::nn::__derive::Var<#elem>);
@@ -255,8 +271,10 @@ fn forward_body(model: &Model) -> TokenStream2 {
         impl<X: ?Sized> #guard for X {}
         #[allow(unused_imports)]
         use ::nn::Module as _;
-        let _: fn(&Self, &::nn::__derive::Var<#elem>) -> ::nn::Result<::nn::__derive::Var<#elem>> =
+        // Through a pointer of the trait's signature, so that a `forward` of another signature
+        // is one error that shows both.
+        let forward: fn(&Self, &::nn::__derive::Var<#elem>) -> ::nn::Result<::nn::__derive::Var<#elem>> =
             Self::#method;
-        Self::#method(self, input)
+        forward(self, input)
     }
 }

@@ -403,12 +403,12 @@ impl Doubles {
     }
 }
 
-/// A type parameter that is not the element type, beside one that is, and a marker.
+/// A type parameter that is not the element type (and needs no `Module` bound here: the derive
+/// bounds its impls), beside one that is, and a marker.
 #[derive(Module)]
 struct Wrapper<M, T>
 where
     T: Element,
-    M: Module<T>,
 {
     inner: M,
     marker: PhantomData<T>,
