@@ -2,7 +2,7 @@
 //!
 //! `#[derive(Module)]` for the `nn` crate, which re-exports it as `nn::Module` (beside the trait
 //! of the same name, as serde does with `Serialize`): a model is its fields and its `forward`,
-//! and the derive writes the rest of [`nn::Module`]. Use it through `nn`; the documentation and
+//! and the derive writes the rest of the `nn::Module` trait. Use it through `nn`; the documentation and
 //! a full example are on the [`Module`](macro@Module) derive below and in `nn`'s crate docs.
 
 use proc_macro::TokenStream;

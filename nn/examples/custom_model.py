@@ -1,7 +1,7 @@
 """Two moons, classified by a model of our own: the PyTorch twin of custom_model.rs (same data
 recipe, model, optimizer, loop and evaluation; compared by line count, not run by CI).
 
-    /work/venv/bin/python nn/examples/custom_model.py
+Run with torch installed:  python nn/examples/custom_model.py
 """
 import math
 

@@ -1,7 +1,7 @@
 """The PyTorch model that nn/tests/derive.rs mirrors with #[derive(Module)]: its parameter and
 buffer names (in order) and its printed module tree, which the test expects verbatim.
 
-    /work/venv/bin/python nn/tests/derive_pytorch.py
+Run with torch installed:  python nn/tests/derive_pytorch.py
 """
 import torch
 from torch import nn
