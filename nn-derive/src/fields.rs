@@ -265,6 +265,14 @@ fn unmarked_role(ty: &Type, name: &str) -> Result<Role> {
             ),
         ));
     }
+    if is_named(ty, &["bool"]) {
+        return Err(Error::new(
+            ty.span(),
+            format!(
+                "field `{name}` of type `bool` is not a module: mark it `#[module(training)]` if it stores the training flag (set by `set_training`), else `#[module(skip)]`"
+            ),
+        ));
+    }
     if is_named(innermost, PLAIN) {
         return Err(Error::new(
             ty.span(),

@@ -483,6 +483,59 @@ fn tuple_struct_with_a_named_forward() -> nn::Result<()> {
     Ok(())
 }
 
+/// PyTorch's `nn.ModuleList([nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1)])` in a model, with
+/// `Module` not imported (the derive names everything by path).
+mod mixed {
+    #[derive(nn::Module)]
+    pub struct Mixed {
+        pub layers: Vec<Box<dyn nn::Module>>,
+    }
+
+    impl Mixed {
+        pub fn forward(&self, x: &autograd::Var) -> nn::Result<autograd::Var> {
+            let mut x = x.clone();
+            for layer in &self.layers {
+                x = layer.forward(&x)?;
+            }
+            Ok(x)
+        }
+    }
+}
+
+#[test]
+fn a_list_of_boxed_layers() -> nn::Result<()> {
+    let r = &mut rng();
+    let net = mixed::Mixed {
+        layers: vec![
+            Box::new(Linear::new(2, 3, r)?),
+            Box::new(ReLU),
+            Box::new(Linear::new(3, 1, r)?),
+        ],
+    };
+    assert_eq!(
+        names(net.named_parameters()),
+        [
+            "layers.0.weight",
+            "layers.0.bias",
+            "layers.2.weight",
+            "layers.2.bias"
+        ]
+    );
+    assert_eq!(
+        format!("{net}"),
+        "Mixed(
+  (layers): ModuleList(
+    (0): Linear(in_features=2, out_features=3, bias=True)
+    (1): ReLU()
+    (2): Linear(in_features=3, out_features=1, bias=True)
+  )
+)"
+    );
+    let x = Var::constant(Tensor::ones(&[5, 2]));
+    assert_eq!(Module::forward(&net, &x)?.shape(), [5, 1]);
+    Ok(())
+}
+
 #[test]
 fn a_list_has_no_forward_of_its_own() -> nn::Result<()> {
     let list = vec![Linear::<f32>::new(1, 1, &mut rng())?];

@@ -10,6 +10,12 @@ struct Hyper {
 }
 
 #[derive(Module)]
+struct Mode {
+    fc: Linear,
+    training: bool,
+}
+
+#[derive(Module)]
 struct Forgotten {
     fc: Linear,
     w: Var,
