@@ -38,9 +38,57 @@
 //! model.zero_grad();
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! ## Your own model: `#[derive(Module)]`
+//! A model is a struct of layers and a `forward`, as in PyTorch; the derive
+//! ([`Module`](macro@Module), from the `nn-derive` crate) writes the rest: named parameters and
+//! buffers (`fc1.weight`, `blocks.0.fc.bias`: PyTorch's names), children, the training switch,
+//! and `Debug`/`Display` as PyTorch's module tree.
+//! ```
+//! use nn::{Linear, Module};
+//! use autograd::{Tensor, Var};
+//! use rand::{rngs::StdRng, SeedableRng};
+//!
+//! #[derive(Module)]
+//! struct Net {
+//!     fc1: Linear,
+//!     fc2: Linear,
+//!     #[module(skip)]
+//!     slope: f32, // not part of the module: a setting
+//! }
+//!
+//! impl Net {
+//!     fn forward(&self, x: &Var) -> nn::Result<Var> {
+//!         let h = self.fc1.forward(x)?;
+//!         self.fc2.forward(&h.relu().add(&(&h * self.slope))?)
+//!     }
+//! }
+//!
+//! let mut rng = StdRng::seed_from_u64(0);
+//! let net = Net { fc1: Linear::new(2, 8, &mut rng)?, fc2: Linear::new(8, 1, &mut rng)?, slope: 0.01 };
+//! let names: Vec<String> = net.named_parameters().into_iter().map(|(n, _)| n).collect();
+//! assert_eq!(names, ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]);
+//! assert_eq!(net.forward(&Var::constant(Tensor::ones(&[3, 2])))?.shape(), [3, 1]);
+//! assert_eq!(
+//!     net.to_string(),
+//!     "Net(
+//!   (fc1): Linear(in_features=2, out_features=8, bias=True)
+//!   (fc2): Linear(in_features=8, out_features=1, bias=True)
+//! )"
+//! );
+//! # Ok::<(), nn::NnError>(())
+//! ```
+//! `examples/custom_model.rs` trains one on two moons.
 
 #![warn(missing_docs)]
 
+// The code `#[derive(Module)]` writes names `::nn::...`; this makes those paths work inside
+// this crate too.
+extern crate self as nn;
+
+#[doc(hidden)]
+#[path = "derive.rs"]
+pub mod __derive;
 mod activation;
 mod error;
 mod init;
@@ -48,6 +96,7 @@ mod linear;
 mod loss;
 mod mlp;
 mod module;
+mod module_list;
 mod sequential;
 pub mod state_dict;
 
@@ -59,6 +108,7 @@ pub use linear::Linear;
 pub use loss::{BCELoss, CrossEntropyLoss, MSELoss, NLLLoss};
 pub use mlp::{Activation, Mlp};
 pub use module::{module_tree, Module};
+pub use nn_derive::Module;
 pub use sequential::Sequential;
 pub use state_dict::{
     load_safetensors, save_safetensors, save_safetensors_with_metadata, Mismatch, SafetensorsFile,

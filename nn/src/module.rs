@@ -5,6 +5,14 @@ use autograd::{Element, Var};
 
 /// A piece of a network: a function of its input with (possibly) trainable parameters
 /// (PyTorch's `nn.Module`).
+///
+/// A model of your own implements it with `#[derive(Module)]` (see [the derive](macro@crate::Module)):
+/// its fields are its layers and parameters, and you write its `forward`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a module: it does not implement `nn::Module<{T}>`",
+    label = "not a `Module<{T}>`",
+    note = "a field of a `#[derive(Module)]` struct is a child module unless marked: `#[param]` for a trainable `Var`, `#[buffer]` for a saved `Var`, `#[module(skip)]` for anything else"
+)]
 pub trait Module<T: Element = f32> {
     /// Runs the module on `input` (recording the graph when grad mode is on).
     fn forward(&self, input: &Var<T>) -> Result<Var<T>>;
@@ -74,7 +82,7 @@ pub trait Module<T: Element = f32> {
 }
 
 /// The children's named items, each name prefixed by its child's (`0.weight`).
-fn prefixed<'a, T: Element>(
+pub(crate) fn prefixed<'a, T: Element>(
     children: Vec<(String, &'a dyn Module<T>)>,
     items: impl Fn(&'a dyn Module<T>) -> Vec<(String, Var<T>)>,
 ) -> Vec<(String, Var<T>)> {
@@ -97,19 +105,50 @@ fn prefixed<'a, T: Element>(
 /// )
 /// ```
 ///
-/// Every module of this crate prints it as its `Debug` form, and so does `dyn Module`.
+/// Every module of this crate prints it as its `Debug` form, and so does `dyn Module`. As in
+/// PyTorch, a `ModuleList` (a `Vec` of modules) prints a run of equal consecutive children once:
+/// `(0-5): 6 x Block(...)`.
 pub fn module_tree<T: Element>(module: &(impl Module<T> + ?Sized)) -> String {
     let children = module.named_children();
     if children.is_empty() {
         return module.describe();
     }
+    let mut lines: Vec<(String, String)> = children
+        .into_iter()
+        .map(|(name, child)| (name, module_tree(child)))
+        .collect();
+    if module.describe() == "ModuleList" {
+        lines = runs_collapsed(lines);
+    }
     let mut out = format!("{}(\n", module.describe());
-    for (name, child) in children {
-        let tree = module_tree(child).replace('\n', "\n  ");
+    for (name, tree) in lines {
+        let tree = tree.replace('\n', "\n  ");
         out.push_str(&format!("  ({name}): {tree}\n"));
     }
     out.push(')');
     out
+}
+
+/// PyTorch's `ModuleList.__repr__`: consecutive children that print the same become one line,
+/// `(first-last): count x tree`.
+fn runs_collapsed(lines: Vec<(String, String)>) -> Vec<(String, String)> {
+    // (first name, last name, tree, count)
+    let mut runs: Vec<(String, String, String, usize)> = Vec::new();
+    for (name, tree) in lines {
+        match runs.last_mut() {
+            Some((_, last, run_tree, count)) if *run_tree == tree => {
+                *last = name;
+                *count += 1;
+            }
+            _ => runs.push((name.clone(), name, tree, 1)),
+        }
+    }
+    runs.into_iter()
+        .map(|(first, last, tree, count)| match count {
+            1 => (first, tree),
+            _ => (format!("{first}-{last}"), format!("{count} x {tree}")),
+        })
+        .collect()
 }
 
 impl<T: Element> std::fmt::Debug for dyn Module<T> + '_ {
