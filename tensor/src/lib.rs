@@ -43,6 +43,8 @@
 
 #![warn(missing_docs)]
 
+mod channel;
+mod conv;
 mod cpu;
 mod element;
 mod elementwise;
@@ -52,12 +54,14 @@ mod kernel;
 mod layout;
 mod linalg;
 mod parallel;
+mod pool;
 mod reduce;
 mod shape;
 #[allow(clippy::module_inception)]
 mod tensor;
 pub mod testing;
 
+pub use conv::Window2d;
 pub use cpu::simd_level;
 pub use element::Element;
 pub use elementwise::sigmoid;

@@ -1,0 +1,567 @@
+//! Sliding windows over NCHW images: [`Tensor::im2col`] (PyTorch's `F.unfold`, laid out so that a
+//! whole batch's convolution is one matrix product) and its adjoint [`Tensor::col2im`]
+//! (`F.fold`, the sum of overlapping patches), the two halves of a convolution by matrix product.
+//!
+//! Both kernels walk their output in contiguous runs: one run per (window offset, output row),
+//! whose valid part is found once with integer arithmetic, so the inner loop is a plain copy
+//! (stride 1) or a strided gather, never a bounds-checked n-d index.
+//!
+//! Threads: the work is cut by the shape alone (im2col: rows of the column matrix; col2im: whole
+//! image planes, so each output element sums its patches in the same order on any thread), so
+//! the result is the same bit for bit whatever [`num_threads`] is.
+
+use crate::parallel::{num_threads, run_shares};
+use crate::{Element, Result, Tensor, TensorError};
+use std::sync::Mutex;
+
+/// Below this many elements written, a kernel runs on the calling thread: waking the pool would
+/// cost more than it gains.
+const MIN_PARALLEL_ELEMENTS: usize = 1 << 16;
+
+/// The geometry of a 2-D sliding window (PyTorch's `kernel_size`, `stride`, `padding` and
+/// `dilation`), each as `[height, width]`.
+///
+/// ```
+/// use tensor::Window2d;
+/// let w = Window2d { padding: [1, 1], ..Window2d::new([3, 3]) };
+/// assert_eq!(w.output_size("conv2d", [28, 28])?, [28, 28]);
+/// let pool = Window2d { stride: [2, 2], ..Window2d::new([2, 2]) };
+/// assert_eq!(pool.output_size("max_pool2d", [28, 28])?, [14, 14]);
+/// # Ok::<(), tensor::TensorError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window2d {
+    /// The window's size, `[kh, kw]`; at least 1 each.
+    pub kernel: [usize; 2],
+    /// The step between windows; at least 1 each.
+    pub stride: [usize; 2],
+    /// Zeros added on both sides of each axis.
+    pub padding: [usize; 2],
+    /// The spacing between the window's taps; at least 1 each (1 is a dense window).
+    pub dilation: [usize; 2],
+}
+
+impl Window2d {
+    /// A `kernel`-sized window with stride 1, no padding and no dilation.
+    pub fn new(kernel: [usize; 2]) -> Self {
+        Window2d {
+            kernel,
+            stride: [1, 1],
+            padding: [0, 0],
+            dilation: [1, 1],
+        }
+    }
+
+    /// The output's `[height, width]` for an input of `[height, width]`:
+    /// `(in + 2·padding - dilation·(kernel - 1) - 1) / stride + 1` per axis (PyTorch's formula).
+    ///
+    /// Errors (naming `op`) when a kernel size, stride or dilation is zero, or the dilated kernel
+    /// is larger than the padded input.
+    pub fn output_size(&self, op: &'static str, input: [usize; 2]) -> Result<[usize; 2]> {
+        for (name, v) in [
+            ("kernel size", self.kernel),
+            ("stride", self.stride),
+            ("dilation", self.dilation),
+        ] {
+            if v.contains(&0) {
+                return Err(TensorError::Invalid {
+                    op,
+                    message: format!("expected a {name} of at least 1 on both axes, found {v:?}"),
+                });
+            }
+        }
+        let mut out = [0; 2];
+        for a in 0..2 {
+            let span = self.dilation[a] * (self.kernel[a] - 1) + 1;
+            let padded = input[a] + 2 * self.padding[a];
+            if padded < span {
+                return Err(TensorError::Invalid {
+                    op,
+                    message: format!(
+                        "the dilated kernel {:?} (dilation {:?}) spans {span} on axis {a}, larger than the padded input ({} + 2·{} = {padded}) of size {input:?}",
+                        self.kernel, self.dilation, input[a], self.padding[a]
+                    ),
+                });
+            }
+            out[a] = (padded - span) / self.stride[a] + 1;
+        }
+        Ok(out)
+    }
+
+    /// The number of window taps, `kh · kw`.
+    pub fn taps(&self) -> usize {
+        self.kernel[0] * self.kernel[1]
+    }
+}
+
+/// The `[n, c, h, w]` of a rank-4 tensor, or an error naming `op`.
+pub(crate) fn nchw(op: &'static str, shape: &[usize]) -> Result<[usize; 4]> {
+    match *shape {
+        [n, c, h, w] => Ok([n, c, h, w]),
+        _ => Err(TensorError::Invalid {
+            op,
+            message: format!("expected an NCHW input of rank 4, found shape {shape:?}"),
+        }),
+    }
+}
+
+/// The outputs `o` in `0..out_len` whose input position `o·stride + offset` is in `0..in_len`,
+/// as a range `lo..hi` (empty when there are none).
+pub(crate) fn valid_range(
+    out_len: usize,
+    stride: usize,
+    offset: isize,
+    in_len: usize,
+) -> (usize, usize) {
+    let s = stride as isize;
+    let lo = if offset >= 0 {
+        0
+    } else {
+        (-offset + s - 1) / s
+    };
+    let end = in_len as isize - offset;
+    let hi = if end <= 0 {
+        0
+    } else {
+        ((end + s - 1) / s).min(out_len as isize)
+    };
+    let lo = lo.min(hi);
+    (lo as usize, hi as usize)
+}
+
+/// One tap of the window, resolved for one input size: for output row `oh` the input row is
+/// `oh·sh + row_off` and output column `ow` reads input column `ow·sw + col_off`; `cols` are the
+/// output columns whose input column is inside the image.
+#[derive(Clone, Copy)]
+struct Tap {
+    row_off: isize,
+    col_off: isize,
+    rows: (usize, usize),
+    cols: (usize, usize),
+}
+
+/// The taps of `window` in row-major (ki, kj) order, for an `h x w` input and `oh x ow` output.
+fn taps(window: &Window2d, [h, w]: [usize; 2], [oh, ow]: [usize; 2]) -> Vec<Tap> {
+    let [sh, sw] = window.stride;
+    let [ph, pw] = window.padding;
+    let [dh, dw] = window.dilation;
+    let mut out = Vec::with_capacity(window.taps());
+    for ki in 0..window.kernel[0] {
+        let row_off = (ki * dh) as isize - ph as isize;
+        for kj in 0..window.kernel[1] {
+            let col_off = (kj * dw) as isize - pw as isize;
+            out.push(Tap {
+                row_off,
+                col_off,
+                rows: valid_range(oh, sh, row_off, h),
+                cols: valid_range(ow, sw, col_off, w),
+            });
+        }
+    }
+    out
+}
+
+/// Splits `data` into `parts` runs of whole `unit`-sized blocks, as even as the blocks allow.
+fn split_units<T>(data: &mut [T], unit: usize, parts: usize) -> Vec<Mutex<(usize, &mut [T])>> {
+    let units = data.len() / unit.max(1);
+    let mut out = Vec::with_capacity(parts);
+    let mut rest = data;
+    let mut start = 0;
+    for p in 0..parts {
+        let end = units * (p + 1) / parts;
+        let (head, tail) = rest.split_at_mut((end - start) * unit);
+        out.push(Mutex::new((start, head)));
+        rest = tail;
+        start = end;
+    }
+    out
+}
+
+/// Runs `work(first_unit, chunk)` over `data` cut into whole `unit`s, on the pool when there is
+/// enough work. The cut depends only on the thread count, and each unit is computed the same way
+/// whichever chunk it falls in.
+fn for_units<T: Send>(data: &mut [T], unit: usize, work: &(dyn Fn(usize, &mut [T]) + Sync)) {
+    let threads = if data.len() >= MIN_PARALLEL_ELEMENTS {
+        num_threads().min(data.len() / unit.max(1)).max(1)
+    } else {
+        1
+    };
+    if threads == 1 {
+        return work(0, data);
+    }
+    let chunks = split_units(data, unit, threads);
+    run_shares(threads, &|t| {
+        let mut guard = chunks[t].lock().unwrap_or_else(|e| e.into_inner());
+        let (first, ref mut chunk) = *guard;
+        work(first, chunk);
+    });
+}
+
+impl<T: Element> Tensor<T> {
+    /// Unfolds every window of an NCHW image batch into a column: the result is
+    /// `[C·kh·kw, N·OH·OW]`, row `(c·kh + ki)·kw + kj` holding tap `(ki, kj)` of channel `c` for
+    /// every window, windows ordered by image, then output row, then output column; taps that
+    /// fall in the padding are zero.
+    ///
+    /// This is PyTorch's `F.unfold` (which gives `[N, C·kh·kw, OH·OW]`) with the batch moved
+    /// into the columns, so that a convolution of the whole batch is one matrix product
+    /// `W[out, C·kh·kw] x cols`. Its adjoint is [`col2im`](Tensor::col2im).
+    ///
+    /// ```
+    /// use tensor::{Tensor, Window2d};
+    /// let x = Tensor::from_vec(&[1, 1, 2, 3], vec![1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0])?;
+    /// let cols = x.im2col(&Window2d::new([2, 2]))?; // two 2x2 windows
+    /// assert_eq!(cols.shape(), &[4, 2]);
+    /// assert_eq!(cols.to_vec(), vec![1.0, 2.0, 2.0, 3.0, 4.0, 5.0, 5.0, 6.0]);
+    /// # Ok::<(), tensor::TensorError>(())
+    /// ```
+    ///
+    /// Errors when the input is not rank 4, or the window does not fit (see
+    /// [`Window2d::output_size`]).
+    pub fn im2col(&self, window: &Window2d) -> Result<Tensor<T>> {
+        let [n, c, h, w] = nchw("im2col", self.shape())?;
+        let [oh, ow] = window.output_size("im2col", [h, w])?;
+        let taps = taps(window, [h, w], [oh, ow]);
+        let (plane, l) = (h * w, oh * ow);
+        let row_len = n * l;
+        let src = self.data.as_standard_layout();
+        let src = src.as_slice().expect("standard layout");
+        let mut out = vec![T::zero(); taps.len() * c * row_len];
+        let [sh, sw] = window.stride;
+        for_units(&mut out, row_len.max(1), &|first, chunk| {
+            for (i, dst_row) in chunk.chunks_mut(row_len.max(1)).enumerate() {
+                let r = first + i;
+                let (ch, tap) = (r / taps.len(), taps[r % taps.len()]);
+                for img in 0..n {
+                    let src_plane = &src[(img * c + ch) * plane..][..plane];
+                    let dst = &mut dst_row[img * l..][..l];
+                    for o_r in tap.rows.0..tap.rows.1 {
+                        let i_r = (o_r * sh) as isize + tap.row_off;
+                        let src_row = &src_plane[i_r as usize * w..][..w];
+                        let dst_r = &mut dst[o_r * ow..][..ow];
+                        let (lo, hi) = tap.cols;
+                        if lo == hi {
+                            continue;
+                        }
+                        let first_col = ((lo * sw) as isize + tap.col_off) as usize;
+                        if sw == 1 {
+                            dst_r[lo..hi].copy_from_slice(&src_row[first_col..first_col + hi - lo]);
+                        } else {
+                            for (d, s) in dst_r[lo..hi]
+                                .iter_mut()
+                                .zip(src_row[first_col..].iter().step_by(sw))
+                            {
+                                *d = *s;
+                            }
+                        }
+                    }
+                }
+            }
+        });
+        Tensor::from_vec(&[taps.len() * c, row_len], out)
+    }
+
+    /// Folds columns back into an NCHW image batch of `shape`, summing where windows overlap:
+    /// the adjoint of [`im2col`](Tensor::im2col) (PyTorch's `F.fold`, with the batch in the
+    /// columns as `im2col` lays it out), and so its gradient. Taps that fall in the padding are
+    /// dropped.
+    ///
+    /// ```
+    /// use tensor::{Tensor, Window2d};
+    /// let cols = Tensor::from_vec(&[4, 2], vec![1.0f32; 8])?;
+    /// let x = cols.col2im([1, 1, 2, 3], &Window2d::new([2, 2]))?;
+    /// assert_eq!(x.to_vec(), vec![1.0, 2.0, 1.0, 1.0, 2.0, 1.0]); // the middle column is in both windows
+    /// # Ok::<(), tensor::TensorError>(())
+    /// ```
+    ///
+    /// Errors when the window does not fit `shape`, or `self` is not `[C·kh·kw, N·OH·OW]` for it.
+    pub fn col2im(&self, shape: [usize; 4], window: &Window2d) -> Result<Tensor<T>> {
+        let [n, c, h, w] = shape;
+        let [oh, ow] = window.output_size("col2im", [h, w])?;
+        let taps = taps(window, [h, w], [oh, ow]);
+        let (plane, l) = (h * w, oh * ow);
+        let row_len = n * l;
+        let expected = [taps.len() * c, row_len];
+        if self.shape() != expected {
+            return Err(TensorError::ShapeMismatch {
+                op: "col2im",
+                lhs: self.shape().to_vec(),
+                rhs: shape.to_vec(),
+                reason: format!(
+                    "do not fit: columns for an image batch {shape:?} under {window:?} must be {expected:?}"
+                ),
+            });
+        }
+        let src = self.data.as_standard_layout();
+        let src = src.as_slice().expect("standard layout");
+        let mut out = vec![T::zero(); n * c * plane];
+        let [sh, sw] = window.stride;
+        for_units(&mut out, plane.max(1), &|first, chunk| {
+            for (i, dst_plane) in chunk.chunks_mut(plane.max(1)).enumerate() {
+                let (img, ch) = ((first + i) / c, (first + i) % c);
+                for (t, tap) in taps.iter().enumerate() {
+                    let src_row = &src[(ch * taps.len() + t) * row_len + img * l..][..l];
+                    let (lo, hi) = tap.cols;
+                    if lo == hi {
+                        continue;
+                    }
+                    for o_r in tap.rows.0..tap.rows.1 {
+                        let i_r = (o_r * sh) as isize + tap.row_off;
+                        let dst_row = &mut dst_plane[i_r as usize * w..][..w];
+                        let s = &src_row[o_r * ow..][lo..hi];
+                        let first_col = ((lo * sw) as isize + tap.col_off) as usize;
+                        if sw == 1 {
+                            for (d, v) in dst_row[first_col..first_col + hi - lo].iter_mut().zip(s)
+                            {
+                                *d += *v;
+                            }
+                        } else {
+                            for (d, v) in dst_row[first_col..].iter_mut().step_by(sw).zip(s) {
+                                *d += *v;
+                            }
+                        }
+                    }
+                }
+            }
+        });
+        Tensor::from_vec(&shape, out)
+    }
+
+    /// Moves a matrix product's output `[O, N·OH·OW]` (one row per output channel, as
+    /// `W x im2col(x)` gives it) into an NCHW batch `[N, O, OH, OW]`, adding `bias[o]` to
+    /// channel `o` when given: PyTorch's `y.reshape(O, N, OH, OW).transpose(0, 1) + bias`,
+    /// copying whole `OH·OW` planes. Its adjoint (and inverse, without bias) is
+    /// [`nchw_to_rows`](Tensor::nchw_to_rows).
+    ///
+    /// Errors when `self` is not `[O, n·OH·OW]` for `spatial = [OH, OW]`, or the bias is not
+    /// `[O]`.
+    pub fn rows_to_nchw(
+        &self,
+        n: usize,
+        spatial: [usize; 2],
+        bias: Option<&Tensor<T>>,
+    ) -> Result<Tensor<T>> {
+        let l = spatial[0] * spatial[1];
+        let (o, cols) = match *self.shape() {
+            [o, cols] if cols == n * l => (o, cols),
+            _ => {
+                return Err(TensorError::Invalid {
+                    op: "rows_to_nchw",
+                    message: format!(
+                    "expected rows [O, {n}·{}·{}] for {n} images of {spatial:?}, found shape {:?}",
+                    spatial[0],
+                    spatial[1],
+                    self.shape()
+                ),
+                })
+            }
+        };
+        if let Some(b) = bias {
+            if b.shape() != [o] {
+                return Err(TensorError::Invalid {
+                    op: "rows_to_nchw",
+                    message: format!("expected a bias of shape [{o}], found {:?}", b.shape()),
+                });
+            }
+        }
+        let src = self.data.as_standard_layout();
+        let src = src.as_slice().expect("standard layout");
+        let bias = bias.map(|b| b.to_vec());
+        let mut out = Vec::with_capacity(o * cols);
+        for img in 0..n {
+            for ch in 0..o {
+                let plane = &src[ch * cols + img * l..][..l];
+                match &bias {
+                    Some(b) => out.extend(plane.iter().map(|&v| v + b[ch])),
+                    None => out.extend_from_slice(plane),
+                }
+            }
+        }
+        Tensor::from_vec(&[n, o, spatial[0], spatial[1]], out)
+    }
+
+    /// Moves an NCHW batch `[N, C, H, W]` into rows `[C, N·H·W]`, one row per channel with the
+    /// images side by side: the layout of [`im2col`](Tensor::im2col)'s columns and of a
+    /// convolution's matrix product, and the adjoint (and inverse) of
+    /// [`rows_to_nchw`](Tensor::rows_to_nchw) without bias.
+    ///
+    /// Errors when `self` is not rank 4.
+    pub fn nchw_to_rows(&self) -> Result<Tensor<T>> {
+        let [n, c, h, w] = nchw("nchw_to_rows", self.shape())?;
+        let l = h * w;
+        let src = self.data.as_standard_layout();
+        let src = src.as_slice().expect("standard layout");
+        let mut out = Vec::with_capacity(n * c * l);
+        for ch in 0..c {
+            for img in 0..n {
+                out.extend_from_slice(&src[(img * c + ch) * l..][..l]);
+            }
+        }
+        Tensor::from_vec(&[c, n * l], out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::set_num_threads;
+    use rand::{rngs::StdRng, Rng, SeedableRng};
+
+    /// im2col by the definition, one bounds-checked element at a time.
+    fn naive_im2col(x: &Tensor<f64>, win: &Window2d) -> Vec<f64> {
+        let [n, c, h, w] = nchw("t", x.shape()).unwrap();
+        let [oh, ow] = win.output_size("t", [h, w]).unwrap();
+        let (kh, kw) = (win.kernel[0], win.kernel[1]);
+        let xs = x.to_vec();
+        let mut out = vec![0.0; c * kh * kw * n * oh * ow];
+        for ch in 0..c {
+            for ki in 0..kh {
+                for kj in 0..kw {
+                    let r = (ch * kh + ki) * kw + kj;
+                    for img in 0..n {
+                        for a in 0..oh {
+                            for b in 0..ow {
+                                let i = (a * win.stride[0] + ki * win.dilation[0]) as isize
+                                    - win.padding[0] as isize;
+                                let j = (b * win.stride[1] + kj * win.dilation[1]) as isize
+                                    - win.padding[1] as isize;
+                                let inside =
+                                    i >= 0 && j >= 0 && (i as usize) < h && (j as usize) < w;
+                                let v = if inside {
+                                    xs[((img * c + ch) * h + i as usize) * w + j as usize]
+                                } else {
+                                    0.0
+                                };
+                                out[r * n * oh * ow + (img * oh + a) * ow + b] = v;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn random(shape: &[usize], rng: &mut StdRng) -> Tensor<f64> {
+        Tensor::rand_uniform(shape, -1.0, 1.0, rng).unwrap()
+    }
+
+    fn random_window(rng: &mut StdRng) -> Window2d {
+        Window2d {
+            kernel: [rng.random_range(1..4), rng.random_range(1..4)],
+            stride: [rng.random_range(1..4), rng.random_range(1..4)],
+            padding: [rng.random_range(0..3), rng.random_range(0..3)],
+            dilation: [rng.random_range(1..3), rng.random_range(1..3)],
+        }
+    }
+
+    /// Random shapes and windows: im2col equals the definition, and col2im is its adjoint,
+    /// `<im2col(x), y> = <x, col2im(y)>`.
+    #[test]
+    fn im2col_matches_definition_and_col2im_is_its_adjoint() {
+        let mut rng = StdRng::seed_from_u64(7);
+        let mut checked = 0;
+        while checked < 300 {
+            let win = random_window(&mut rng);
+            let shape = [
+                rng.random_range(1..3),
+                rng.random_range(1..4),
+                rng.random_range(1..8),
+                rng.random_range(1..8),
+            ];
+            if win.output_size("t", [shape[2], shape[3]]).is_err() {
+                continue;
+            }
+            let x = random(&shape, &mut rng);
+            let cols = x.im2col(&win).unwrap();
+            assert_eq!(cols.to_vec(), naive_im2col(&x, &win), "{shape:?} {win:?}");
+            let y = random(cols.shape(), &mut rng);
+            let back = y.col2im(shape, &win).unwrap();
+            let lhs: f64 = cols
+                .to_vec()
+                .iter()
+                .zip(y.to_vec())
+                .map(|(a, b)| a * b)
+                .sum();
+            let rhs: f64 = x
+                .to_vec()
+                .iter()
+                .zip(back.to_vec())
+                .map(|(a, b)| a * b)
+                .sum();
+            assert!(
+                (lhs - rhs).abs() < 1e-10,
+                "{shape:?} {win:?}: {lhs} vs {rhs}"
+            );
+            checked += 1;
+        }
+    }
+
+    #[test]
+    fn results_do_not_depend_on_the_thread_count() {
+        let mut rng = StdRng::seed_from_u64(3);
+        let win = Window2d {
+            stride: [2, 1],
+            padding: [1, 2],
+            ..Window2d::new([3, 3])
+        };
+        let x = random(&[5, 7, 30, 31], &mut rng);
+        let y = random(x.im2col(&win).unwrap().shape(), &mut rng);
+        let run = |threads| {
+            set_num_threads(threads);
+            let out = (
+                x.im2col(&win).unwrap(),
+                y.col2im([5, 7, 30, 31], &win).unwrap(),
+            );
+            set_num_threads(1);
+            out
+        };
+        let one = run(1);
+        for threads in [2, 3, 8] {
+            let many = run(threads);
+            assert!(
+                one.0 == many.0 && one.1 == many.1,
+                "{threads} threads differ"
+            );
+        }
+    }
+
+    #[test]
+    fn errors_name_the_op_and_what_did_not_fit() {
+        let x = Tensor::<f32>::zeros(&[1, 1, 2, 2]);
+        let e = x.im2col(&Window2d::new([3, 1])).unwrap_err().to_string();
+        assert!(e.starts_with("im2col: the dilated kernel [3, 1]"), "{e}");
+        let e = x.im2col(&Window2d {
+            stride: [0, 1],
+            ..Window2d::new([1, 1])
+        });
+        assert!(e.unwrap_err().to_string().contains("stride of at least 1"));
+        let e = Tensor::<f32>::zeros(&[2, 2]).im2col(&Window2d::new([1, 1]));
+        assert!(e.unwrap_err().to_string().contains("found shape [2, 2]"));
+        let e = Tensor::<f32>::zeros(&[3, 4]).col2im([1, 1, 2, 2], &Window2d::new([2, 2]));
+        assert!(e.unwrap_err().to_string().contains("must be [4, 1]"));
+    }
+
+    #[test]
+    fn rows_to_nchw_is_reshape_transpose_plus_bias_and_nchw_to_rows_inverts_it() {
+        let mut rng = StdRng::seed_from_u64(5);
+        let y = random(&[3, 2 * 4 * 5], &mut rng);
+        let b = random(&[3], &mut rng);
+        let z = y.rows_to_nchw(2, [4, 5], Some(&b)).unwrap();
+        let want = y
+            .reshape(&[3, 2, 4, 5])
+            .unwrap()
+            .transpose(0, 1)
+            .unwrap()
+            .add(&b.reshape(&[1, 3, 1, 1]).unwrap())
+            .unwrap();
+        assert_eq!(z, want);
+        let plain = y.rows_to_nchw(2, [4, 5], None).unwrap();
+        assert_eq!(plain.nchw_to_rows().unwrap(), y);
+        let e = y.rows_to_nchw(3, [4, 5], None).unwrap_err().to_string();
+        assert!(
+            e.starts_with("rows_to_nchw: expected rows [O, 3·4·5]"),
+            "{e}"
+        );
+    }
+}
