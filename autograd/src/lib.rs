@@ -70,8 +70,8 @@ mod var;
 pub use engine::{grad, grad_with, BackwardOptions};
 pub use error::{AutogradError, Result};
 pub use gradcheck::{gradcheck, GradCheckReport, InputCheck};
-pub use ops::Reduction;
-pub use tensor::{Element, Tensor, TensorError};
+pub use ops::{Conv2dOptions, Reduction};
+pub use tensor::{Element, Tensor, TensorError, Window2d};
 pub use var::{
     is_grad_enabled, live_nodes, no_grad, no_grad_guard, set_grad_enabled, BackwardCtx, BackwardFn,
     GradModeGuard, Var,

@@ -3,13 +3,20 @@
 //! forward, written with `Var` operations so that it can itself be recorded.
 
 mod arith;
+mod conv;
+mod dropout;
+mod embedding;
+mod flatten;
 mod loss;
 mod matmul;
+mod norm;
+mod pool;
 mod reduce;
 mod shape;
 mod softmax;
 mod unary;
 
+pub use conv::Conv2dOptions;
 pub use loss::Reduction;
 
 use crate::{Result, Var};

@@ -1,0 +1,260 @@
+//! Normalisation: `batch_norm`, composed of three per-channel ops (an affine map, a sum and a
+//! dot product, each the others' gradient), and `layer_norm`, composed of reductions and
+//! broadcasting arithmetic; so their gradients, through the batch statistics too, are those
+//! ops' gradients.
+
+use super::when;
+use crate::{AutogradError, Result, Var};
+use tensor::{Element, Tensor};
+
+fn invalid(op: &'static str, message: String) -> AutogradError {
+    AutogradError::Invalid { op, message }
+}
+
+/// Checks that an optional per-feature parameter has `shape`.
+fn check_param<T: Element>(
+    op: &'static str,
+    what: &str,
+    p: Option<&Var<T>>,
+    shape: &[usize],
+) -> Result<()> {
+    match p {
+        Some(p) if p.shape() != shape => Err(invalid(
+            op,
+            format!("expected {what} of shape {shape:?}, found {:?}", p.shape()),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// `(x - mean) · (var + eps)^(-1/2)` for each row of `x` `[rows, d]`, with the biased variance.
+fn normalise_rows<T: Element>(x: &Var<T>, eps: T) -> Result<Var<T>> {
+    let d = x.shape()[1];
+    let scale = T::one() / T::from_usize(d).expect("count fits the float type");
+    let mean = x.sum_axis(1, true)?.mul_scalar(scale);
+    let centered = x.sub(&mean)?;
+    let var = centered
+        .mul(&centered)?
+        .sum_axis(1, true)?
+        .mul_scalar(scale);
+    centered.mul(&inv_sqrt(&var, eps))
+}
+
+/// `(v + eps)^(-1/2)`.
+fn inv_sqrt<T: Element>(v: &Var<T>, eps: T) -> Var<T> {
+    v.add_scalar(eps).powf(-T::from_f64_lossy(0.5))
+}
+
+impl<T: Element> Var<T> {
+    /// `x · scale[c] + shift[c]` per channel (axis 1) of `[N, C, ...]` (see
+    /// [`Tensor::channel_affine`]). Backward: `∂/∂x = g · scale[c]` (this op again),
+    /// `∂/∂scale = channel_dot(g, x)`, `∂/∂shift = channel_sum(g)`.
+    pub(crate) fn channel_affine(
+        &self,
+        scale: Option<&Var<T>>,
+        shift: Option<&Var<T>>,
+    ) -> Result<Var<T>> {
+        let value = {
+            let (s, b) = (scale.map(|s| s.value()), shift.map(|b| b.value()));
+            self.value().channel_affine(s.as_deref(), b.as_deref())?
+        };
+        let mut inputs = vec![self];
+        inputs.extend(scale);
+        inputs.extend(shift);
+        let has_scale = scale.is_some();
+        Ok(Var::from_op("channel_affine", value, &inputs, move |c| {
+            let (x, g) = (&c.inputs[0], c.grad);
+            let s = has_scale.then(|| &c.inputs[1]);
+            let mut grads = vec![when(c.needs(0), || g.channel_affine(s, None))?];
+            if has_scale {
+                grads.push(when(c.needs(1), || g.channel_dot(x))?);
+            }
+            if c.inputs.len() > grads.len() {
+                grads.push(when(c.needs(grads.len()), || g.channel_sum())?);
+            }
+            Ok(grads)
+        }))
+    }
+
+    /// The sum of each channel (axis 1) of `[N, C, ...]`, `[C]` (see
+    /// [`Tensor::channel_sum`]). Backward: `g[c]` spread over channel `c` (`channel_affine` of
+    /// zeros with shift `g`).
+    pub(crate) fn channel_sum(&self) -> Result<Var<T>> {
+        let value = self.value().channel_sum()?;
+        Ok(Var::from_op("channel_sum", value, &[self], |c| {
+            let zeros = Var::constant(Tensor::zeros(&c.inputs[0].shape()));
+            Ok(vec![Some(zeros.channel_affine(None, Some(c.grad))?)])
+        }))
+    }
+
+    /// `Σ x·y` over each channel (axis 1) of two `[N, C, ...]` values, `[C]` (see
+    /// [`Tensor::channel_dot`]). Backward: `∂/∂x = y · g[c]`, `∂/∂y = x · g[c]`
+    /// (`channel_affine`).
+    pub(crate) fn channel_dot(&self, other: &Var<T>) -> Result<Var<T>> {
+        let value = self.value().channel_dot(&other.value())?;
+        Ok(Var::from_op("channel_dot", value, &[self, other], |c| {
+            let (x, y, g) = (&c.inputs[0], &c.inputs[1], c.grad);
+            Ok(vec![
+                when(c.needs(0), || y.channel_affine(Some(g), None))?,
+                when(c.needs(1), || x.channel_affine(Some(g), None))?,
+            ])
+        }))
+    }
+}
+
+impl<T: Element> Var<T> {
+    /// Batch normalisation over the batch (and spatial) axes, per channel (PyTorch's
+    /// `F.batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps)`),
+    /// for `x` `[N, C]`, `[N, C, L]` or `[N, C, H, W]`:
+    ///
+    /// `y = (x - mean) / sqrt(var + eps) · weight + bias`, per channel `c`.
+    ///
+    /// - Training: `mean` and the biased `var` are the batch's, over every axis but the
+    ///   channels, and the gradient flows through them. When `running` (running mean, running
+    ///   variance, both `[C]`) is given, they are updated in place, unrecorded, as PyTorch does:
+    ///   `r ← (1 - momentum)·r + momentum·s`, with the **unbiased** batch variance for the
+    ///   running variance.
+    /// - Evaluation (`training == false`): `mean` and `var` are the running statistics, which
+    ///   must be given.
+    ///
+    /// `weight` and `bias` (`[C]`) are optional, as in PyTorch's functional form. It is made of
+    /// per-channel ops (a sum for the mean, an affine map to centre, a dot product for the
+    /// variance, an affine map to scale and shift: four passes over `x`), and its backward is
+    /// theirs.
+    ///
+    /// ```
+    /// use autograd::Var;
+    /// use tensor::Tensor;
+    /// let x = Var::constant(Tensor::from_vec(&[4, 1], vec![1.0f64, 2.0, 3.0, 6.0])?);
+    /// let (rm, rv) = (Var::constant(Tensor::zeros(&[1])), Var::constant(Tensor::ones(&[1])));
+    /// let y = x.batch_norm(Some((&rm, &rv)), None, None, true, 0.1, 0.0)?;
+    /// assert!(y.to_tensor().sum_all().abs() < 1e-12);  // the batch mean is removed
+    /// assert!((rm.item()? - 0.3).abs() < 1e-12);       // 0.9·0 + 0.1·3
+    /// assert!((rv.item()? - (0.9 + 0.1 * 14.0 / 3.0)).abs() < 1e-12); // unbiased: 14/3
+    /// # Ok::<(), autograd::AutogradError>(())
+    /// ```
+    ///
+    /// Errors when `x` has rank under 2 or over 4, a statistic or parameter is not `[C]`, the
+    /// running statistics are missing in evaluation, or training sees one value per channel.
+    pub fn batch_norm(
+        &self,
+        running: Option<(&Var<T>, &Var<T>)>,
+        weight: Option<&Var<T>>,
+        bias: Option<&Var<T>>,
+        training: bool,
+        momentum: T,
+        eps: T,
+    ) -> Result<Var<T>> {
+        const OP: &str = "batch_norm";
+        let shape = self.shape();
+        if !(2..=4).contains(&shape.len()) {
+            return Err(invalid(
+                OP,
+                format!(
+                    "expected an input [N, C], [N, C, L] or [N, C, H, W], found shape {shape:?}"
+                ),
+            ));
+        }
+        let (n, c) = (shape[0], shape[1]);
+        let spatial: usize = shape[2..].iter().product();
+        for (what, p) in [
+            ("a running mean", running.map(|r| r.0)),
+            ("a running variance", running.map(|r| r.1)),
+            ("a weight", weight),
+            ("a bias", bias),
+        ] {
+            check_param(OP, what, p, &[c])?;
+        }
+        let count = n * spatial;
+        let (centered, inv_std) = if training {
+            if count <= 1 {
+                return Err(invalid(
+                    OP,
+                    format!("expected more than 1 value per channel when training, found input shape {shape:?}"),
+                ));
+            }
+            let inv_count = T::one() / T::from_usize(count).expect("count fits the float type");
+            let mean = self.channel_sum()?.mul_scalar(inv_count);
+            let centered = self.channel_affine(None, Some(&mean.neg()))?;
+            let sq_sum = centered.channel_dot(&centered)?;
+            if let Some((rm, rv)) = running {
+                let keep = T::one() - momentum;
+                let unbiased = sq_sum
+                    .value()
+                    .mul_scalar(T::one() / T::from_usize(count - 1).expect("count fits"));
+                let mut m = rm.value_mut();
+                m.scale_inplace(keep);
+                m.scaled_add(momentum, &mean.value())?;
+                let mut v = rv.value_mut();
+                v.scale_inplace(keep);
+                v.scaled_add(momentum, &unbiased)?;
+            }
+            (centered, inv_sqrt(&sq_sum.mul_scalar(inv_count), eps))
+        } else {
+            let Some((rm, rv)) = running else {
+                return Err(invalid(
+                    OP,
+                    "expected a running mean and variance in evaluation (training == false), found none".into(),
+                ));
+            };
+            (
+                self.channel_affine(None, Some(&rm.neg()))?,
+                inv_sqrt(rv, eps),
+            )
+        };
+        let scale = match weight {
+            Some(w) => inv_std.mul(w)?,
+            None => inv_std,
+        };
+        centered.channel_affine(Some(&scale), bias)
+    }
+
+    /// Layer normalisation over the trailing axes `normalized_shape` (PyTorch's
+    /// `F.layer_norm(x, normalized_shape, weight, bias, eps)`): each slice over those axes is
+    /// shifted to mean 0 and scaled to (biased) variance 1, `(x - mean) / sqrt(var + eps)`, then
+    /// multiplied by `weight` and shifted by `bias` (both of shape `normalized_shape`,
+    /// optional). Backward: that of the reductions and arithmetic it is made of.
+    ///
+    /// ```
+    /// use autograd::Var;
+    /// use tensor::Tensor;
+    /// let x = Var::constant(Tensor::from_vec(&[2, 2], vec![1.0f64, 3.0, 2.0, 6.0])?);
+    /// let y = x.layer_norm(&[2], None, None, 0.0)?;
+    /// assert_eq!(y.to_tensor().to_vec(), vec![-1.0, 1.0, -1.0, 1.0]);
+    /// # Ok::<(), autograd::AutogradError>(())
+    /// ```
+    ///
+    /// Errors when `normalized_shape` is empty or not the trailing shape of `x`, or a weight or
+    /// bias does not have it.
+    pub fn layer_norm(
+        &self,
+        normalized_shape: &[usize],
+        weight: Option<&Var<T>>,
+        bias: Option<&Var<T>>,
+        eps: T,
+    ) -> Result<Var<T>> {
+        const OP: &str = "layer_norm";
+        let shape = self.shape();
+        if normalized_shape.is_empty() || !shape.ends_with(normalized_shape) {
+            return Err(invalid(
+                OP,
+                format!("expected a non-empty normalized_shape that ends the input's shape {shape:?}, found {normalized_shape:?}"),
+            ));
+        }
+        check_param(OP, "a weight", weight, normalized_shape)?;
+        check_param(OP, "a bias", bias, normalized_shape)?;
+        let d: usize = normalized_shape.iter().product();
+        let rows = shape[..shape.len() - normalized_shape.len()]
+            .iter()
+            .product();
+        let x = self.reshape(&[rows, d])?;
+        let mut y = normalise_rows(&x, eps)?.reshape(&shape)?;
+        if let Some(w) = weight {
+            y = y.mul(w)?;
+        }
+        if let Some(b) = bias {
+            y = y.add(b)?;
+        }
+        Ok(y)
+    }
+}
