@@ -311,7 +311,7 @@ impl<'a, S> Loop<'a, S> {
             {
                 if train_loss > DIVERGENCE_FACTOR * s {
                     return Err(format!(
-                        "training diverged: the mean loss of epoch {} was {train_loss:.4e}, over {DIVERGENCE_FACTOR} times the {s:.4} it started at; try a smaller --lr (you gave {})",
+                        "training diverged: the mean loss of epoch {} was {train_loss:.4e}, over {DIVERGENCE_FACTOR} times the {s:.4e} it started at; try a smaller --lr (you gave {})",
                         epoch + 1,
                         o.lr
                     )

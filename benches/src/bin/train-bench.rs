@@ -26,25 +26,25 @@ static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[command(version)]
 struct Args {
     /// Passes over the training set (each followed by a pass of the floor).
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 3, value_parser = at_least_one, allow_negative_numbers = true)]
     epochs: usize,
     /// Images per SGD step.
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = 64, value_parser = at_least_one, allow_negative_numbers = true)]
     batch_size: usize,
     /// Hidden layer width.
-    #[arg(long, default_value_t = 128)]
+    #[arg(long, default_value_t = 128, value_parser = at_least_one, allow_negative_numbers = true)]
     hidden: usize,
     /// Hidden activation: sigmoid, tanh or relu.
     #[arg(long, default_value = "sigmoid")]
     activation: Activation,
     /// Threads the matrix products use (results are bit-identical for any count).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = at_least_one, allow_negative_numbers = true)]
     threads: usize,
     /// Learning rate of plain SGD.
-    #[arg(long, default_value_t = 0.1)]
+    #[arg(long, default_value_t = 0.1, value_parser = learning_rate, allow_negative_numbers = true)]
     lr: f64,
     /// Steps per epoch, if fewer than a full pass (to time batch 1 without 60,000 steps).
-    #[arg(long)]
+    #[arg(long, value_parser = at_least_one, allow_negative_numbers = true)]
     steps: Option<usize>,
     /// Seed of the weights and the shuffles.
     #[arg(long, default_value_t = 0)]
@@ -54,11 +54,25 @@ struct Args {
     data_dir: Option<PathBuf>,
 }
 
+/// A count of at least 1: `--epochs 0` and `--epochs -1` are refused with the option's name and
+/// the value found.
+fn at_least_one(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("expected a whole number >= 1, found {s}")),
+    }
+}
+
+/// A learning rate: a finite number above 0.
+fn learning_rate(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(lr) if lr.is_finite() && lr > 0.0 => Ok(lr),
+        _ => Err(format!("expected a finite number > 0, found {s}")),
+    }
+}
+
 fn run() -> Result<(), BenchError> {
     let args = Args::parse();
-    if args.epochs == 0 || args.batch_size == 0 || args.hidden == 0 || args.threads == 0 {
-        return Err("--epochs, --batch-size, --hidden and --threads must be at least 1".into());
-    }
     tensor::set_num_threads(args.threads);
     let mnist = Mnist::load(args.data_dir.as_deref())?;
     let train = &mnist.train;

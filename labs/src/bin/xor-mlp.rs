@@ -61,13 +61,14 @@ fn main() -> ExitCode {
         let data = xor::<f64>(args.per_corner, args.noise, args.seed)?;
         let out = out_dir(args.out.as_deref(), LAB)?;
         println!(
-            "{LAB}: 2 -> {} -> 1 MLP ({}, sigmoid output) on {} points; lr {}, momentum {}, {} epochs, seed {}",
+            "{LAB}: 2 -> {} -> 1 MLP ({}, sigmoid output) on {} points; lr {}, momentum {}, {} epoch{}, seed {}",
             args.hidden,
             args.activation,
             data.len(),
             args.lr,
             args.momentum,
             args.epochs,
+            if args.epochs == 1 { "" } else { "s" },
             args.seed
         );
         let (model, history) = train(&args, &data, args.seed, true)?;
