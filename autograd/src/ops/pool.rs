@@ -5,8 +5,20 @@ use crate::{AutogradError, Result, Var};
 use std::rc::Rc;
 use tensor::{Element, Window2d};
 
-/// The pooling window for `kernel`, `stride`, `padding`, checked for a rank-4 input.
-fn pool_window(op: &'static str, shape: &[usize], window: Window2d) -> Result<[usize; 4]> {
+/// The pooling window for `kernel`, `stride`, `padding`, checked for a rank-4 input of `shape`,
+/// and the output's shape `[N, C, OH, OW]`.
+fn pool_window(
+    op: &'static str,
+    shape: &[usize],
+    kernel: [usize; 2],
+    stride: [usize; 2],
+    padding: [usize; 2],
+) -> Result<(Window2d, [usize; 4])> {
+    let window = Window2d {
+        stride,
+        padding,
+        ..Window2d::new(kernel)
+    };
     let &[n, c, h, w] = shape else {
         return Err(AutogradError::Invalid {
             op,
@@ -23,7 +35,7 @@ fn pool_window(op: &'static str, shape: &[usize], window: Window2d) -> Result<[u
         });
     }
     let [oh, ow] = window.output_size(op, [h, w])?;
-    Ok([n, c, oh, ow])
+    Ok((window, [n, c, oh, ow]))
 }
 
 impl<T: Element> Var<T> {
@@ -89,12 +101,8 @@ impl<T: Element> Var<T> {
         stride: [usize; 2],
         padding: [usize; 2],
     ) -> Result<Var<T>> {
-        let window = Window2d {
-            stride,
-            padding,
-            ..Window2d::new(kernel)
-        };
-        let out_shape = pool_window("max_pool2d", &self.shape(), window)?;
+        let (window, out_shape) =
+            pool_window("max_pool2d", &self.shape(), kernel, stride, padding)?;
         let indices = self.value().max_pool2d_indices(&window)?;
         self.take(&indices, &out_shape)
     }
@@ -114,12 +122,8 @@ impl<T: Element> Var<T> {
         stride: [usize; 2],
         padding: [usize; 2],
     ) -> Result<Var<T>> {
-        let window = Window2d {
-            stride,
-            padding,
-            ..Window2d::new(kernel)
-        };
-        let [n, c, oh, ow] = pool_window("avg_pool2d", &self.shape(), window)?;
+        let (window, [n, c, oh, ow]) =
+            pool_window("avg_pool2d", &self.shape(), kernel, stride, padding)?;
         let s = self.shape();
         let cols = self.reshape(&[n * c, 1, s[2], s[3]])?.im2col(&window)?;
         cols.mean_axis(0, false)?.reshape(&[n, c, oh, ow])
