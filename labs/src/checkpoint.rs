@@ -411,6 +411,7 @@ pub fn load_optimizer(
             name: name.to_string(),
             shape: file.shape(name).unwrap_or_default().to_vec(),
             required: true,
+            integer: false,
         });
     }
     for ((i, key), t) in owners.into_iter().zip(file.take::<f32>(&expected)?) {

@@ -40,6 +40,7 @@ pub fn run_case(data: &[u8]) {
                 name: name.to_string(),
                 shape,
                 required: true,
+                integer: false,
             })
         })
         .collect();

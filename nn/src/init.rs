@@ -5,8 +5,10 @@ use rand::Rng;
 
 use crate::{NnError, Result};
 
-/// How a [`Linear`](crate::Linear) layer's weight `[out, in]` is drawn. `fan_in = in`,
-/// `fan_out = out`.
+/// How a layer's weight is drawn. For a [`Linear`](crate::Linear) weight `[out, in]`,
+/// `fan_in = in` and `fan_out = out`; for a [`Conv2d`](crate::Conv2d) weight
+/// `[out, in / groups, kh, kw]`, `fan_in = in / groups · kh · kw` and `fan_out = out · kh · kw`
+/// (PyTorch's `_calculate_fan_in_and_fan_out`, which reads the weight's own dimensions).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub enum Init {
     /// PyTorch's `nn.Linear` default: `U(-1/√fan_in, 1/√fan_in)` (which is
@@ -40,6 +42,21 @@ impl Init {
         fan_out: usize,
         rng: &mut R,
     ) -> Result<Tensor<T>> {
+        self.weight_of_shape(&[fan_out, fan_in], fan_in, fan_out, rng)
+    }
+
+    /// Draws a weight of any `shape` with the given fans (a convolution's
+    /// `[out, in / groups, kh, kw]` with `fan_in = in / groups · kh · kw`,
+    /// `fan_out = out · kh · kw`).
+    ///
+    /// Errors when a gain is negative or not finite.
+    pub fn weight_of_shape<T: Element, R: Rng + ?Sized>(
+        self,
+        shape: &[usize],
+        fan_in: usize,
+        fan_out: usize,
+        rng: &mut R,
+    ) -> Result<Tensor<T>> {
         if let Init::XavierUniform { gain } | Init::XavierNormal { gain } = self {
             if !gain.is_finite() || gain < 0.0 {
                 return Err(NnError::Config {
@@ -48,11 +65,10 @@ impl Init {
                 });
             }
         }
-        let shape = [fan_out, fan_in];
         let (fi, fo) = (fan_in as f64, fan_out as f64);
         let uniform = |bound: f64, rng: &mut R| {
             Tensor::rand_uniform(
-                &shape,
+                shape,
                 T::from_f64_lossy(-bound),
                 T::from_f64_lossy(bound),
                 rng,
@@ -60,7 +76,7 @@ impl Init {
             .map_err(NnError::from)
         };
         let normal = |std: f64, rng: &mut R| {
-            Tensor::rand_normal(&shape, T::zero(), T::from_f64_lossy(std), rng)
+            Tensor::rand_normal(shape, T::zero(), T::from_f64_lossy(std), rng)
                 .map_err(NnError::from)
         };
         match self {

@@ -3,8 +3,11 @@
 //! Layers and losses over `autograd`, named and laid out as in `torch.nn`: a [`Module`] trait
 //! with named parameters, [`Linear`] (weight `[out, in]`, PyTorch's default initialisation or
 //! Xavier/Kaiming via [`Init`]), the activations [`Sigmoid`], [`Tanh`], [`ReLU`], [`Softmax`],
-//! [`LogSoftmax`], the container [`Sequential`], the multilayer-perceptron builder [`Mlp`] (with
-//! its hidden [`Activation`]), and the losses [`NLLLoss`],
+//! [`LogSoftmax`], the image layers [`Conv2d`], [`MaxPool2d`], [`AvgPool2d`], [`Flatten`], the
+//! normalisations [`BatchNorm1d`], [`BatchNorm2d`] (with their running statistics as
+//! buffers) and [`LayerNorm`], [`Dropout`], [`Embedding`], the container [`Sequential`], the
+//! multilayer-perceptron builder [`Mlp`] (with its hidden [`Activation`]), and the losses
+//! [`NLLLoss`],
 //! [`CrossEntropyLoss`], [`MSELoss`], [`BCELoss`]; and [`save_safetensors`] /
 //! [`load_safetensors`], which move parameters to and from PyTorch as safetensors files, checking
 //! every name, shape and dtype on the way in ([`state_dict`] has the details and an example).
@@ -90,6 +93,9 @@ extern crate self as nn;
 #[path = "derive.rs"]
 pub mod __derive;
 mod activation;
+mod conv;
+mod dropout;
+mod embedding;
 mod error;
 mod init;
 mod linear;
@@ -97,11 +103,16 @@ mod loss;
 mod mlp;
 mod module;
 mod module_list;
+mod norm;
 mod sequential;
 pub mod state_dict;
 
 pub use activation::{LogSoftmax, ReLU, Sigmoid, Softmax, Tanh};
+pub use autograd::Conv2dOptions;
 pub use autograd::Reduction;
+pub use conv::{AvgPool2d, Conv2d, Flatten, MaxPool2d};
+pub use dropout::Dropout;
+pub use embedding::Embedding;
 pub use error::{NnError, Result};
 pub use init::Init;
 pub use linear::Linear;
@@ -109,6 +120,7 @@ pub use loss::{BCELoss, CrossEntropyLoss, MSELoss, NLLLoss};
 pub use mlp::{Activation, Mlp};
 pub use module::{module_tree, Module};
 pub use nn_derive::Module;
+pub use norm::{BatchNorm1d, BatchNorm2d, BatchNormOptions, LayerNorm};
 pub use sequential::Sequential;
 pub use state_dict::{
     load_safetensors, save_safetensors, save_safetensors_with_metadata, Mismatch, SafetensorsFile,

@@ -34,6 +34,22 @@ pub trait Module<T: Element = f32> {
         prefixed(self.named_children(), |c| c.named_buffers())
     }
 
+    /// The names (as [`named_buffers`](Module::named_buffers) gives them) of the buffers that
+    /// hold whole numbers, such as a batch norm's `num_batches_tracked`: they are kept as `T`
+    /// here but saved as `I64` scalars, as PyTorch stores them. The default gives the
+    /// children's.
+    fn integer_buffer_names(&self) -> Vec<String> {
+        self.named_children()
+            .into_iter()
+            .flat_map(|(name, child)| {
+                child
+                    .integer_buffer_names()
+                    .into_iter()
+                    .map(move |n| format!("{name}.{n}"))
+            })
+            .collect()
+    }
+
     /// The modules this one is made of, with their names (`0`, `fc1`, ...), for the module
     /// tree that `Debug` prints ([`module_tree`]) and for the defaults above. Leaf modules have
     /// none.

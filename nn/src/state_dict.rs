@@ -119,6 +119,9 @@ pub struct Expected {
     pub shape: Vec<usize>,
     /// Whether its absence is a mismatch.
     pub required: bool,
+    /// Whether it is a count stored as `I64` (a batch norm's `num_batches_tracked`); it is
+    /// also accepted as the loader's float type.
+    pub integer: bool,
 }
 
 fn dtype_of<T: Element>() -> Dtype {
@@ -179,14 +182,21 @@ pub fn write_safetensors<T: Element>(
     tensors: &[(String, Tensor<T>)],
     metadata: &Metadata,
 ) -> Result<()> {
-    let path = path.as_ref();
-    let bytes: Vec<(&str, Vec<u8>, &[usize])> = tensors
-        .iter()
-        .map(|(n, t)| (n.as_str(), to_le_bytes(t), t.shape()))
-        .collect();
-    let mut views = Vec::with_capacity(bytes.len());
-    for (name, data, shape) in &bytes {
-        let view = TensorView::new(dtype_of::<T>(), shape.to_vec(), data)
+    let entries: Vec<Stored> = tensors.iter().map(|(_, t)| float_stored(t)).collect();
+    let names: Vec<&str> = tensors.iter().map(|(n, _)| n.as_str()).collect();
+    write_stored(path.as_ref(), &names, &entries, metadata)
+}
+
+/// The one place a file is written: `names[i]` holds `entries[i]`.
+fn write_stored(
+    path: &Path,
+    names: &[&str],
+    entries: &[Stored],
+    metadata: &Metadata,
+) -> Result<()> {
+    let mut views = Vec::with_capacity(entries.len());
+    for (name, s) in names.iter().zip(entries) {
+        let view = TensorView::new(s.dtype, s.shape.clone(), &s.bytes)
             .map_err(|e| file_error(path, format!("tensor `{name}`: {e}")))?;
         views.push((*name, view));
     }
@@ -201,6 +211,29 @@ pub fn write_safetensors<T: Element>(
         let _ = std::fs::remove_file(&partial);
         file_error(path, format!("cannot write: {e}"))
     })
+}
+
+/// A tensor as its own dtype stores it.
+fn float_stored<T: Element>(t: &Tensor<T>) -> Stored {
+    Stored {
+        dtype: dtype_of::<T>(),
+        shape: t.shape().to_vec(),
+        bytes: to_le_bytes(t),
+    }
+}
+
+/// A count kept as a float (`num_batches_tracked`) as the `I64` PyTorch stores.
+fn i64_stored<T: Element>(t: &Tensor<T>) -> Stored {
+    let bytes = t
+        .array()
+        .iter()
+        .flat_map(|v| (v.to_f64().expect("a float").round() as i64).to_le_bytes())
+        .collect();
+    Stored {
+        dtype: Dtype::I64,
+        shape: t.shape().to_vec(),
+        bytes,
+    }
 }
 
 /// One tensor as stored in a file, before it is checked against what a loader expects.
@@ -305,7 +338,8 @@ impl SafetensorsFile {
                 out.push(None);
                 continue;
             };
-            if s.dtype != dtype_of::<T>() || s.shape != e.shape {
+            let integer = e.integer && s.dtype == Dtype::I64;
+            if (s.dtype != dtype_of::<T>() && !integer) || s.shape != e.shape {
                 mismatches.push(Mismatch::Tensor {
                     name: e.name.clone(),
                     expected_dtype: T::DTYPE,
@@ -317,7 +351,17 @@ impl SafetensorsFile {
                 continue;
             }
             // The parser checked that the byte length matches dtype and shape.
-            let t = Tensor::from_vec(&s.shape, from_le_bytes(&s.bytes))
+            let values = match integer {
+                true => s
+                    .bytes
+                    .chunks_exact(8)
+                    .map(|c| {
+                        T::from_f64_lossy(i64::from_le_bytes(c.try_into().expect("8 bytes")) as f64)
+                    })
+                    .collect(),
+                false => from_le_bytes(&s.bytes),
+            };
+            let t = Tensor::from_vec(&s.shape, values)
                 .map_err(|err| file_error(&self.path, format!("tensor `{}`: {err}", e.name)))?;
             out.push(Some(t));
         }
@@ -347,12 +391,14 @@ impl SafetensorsFile {
     /// ([`NnError::StateDict`]).
     pub fn load_into<T: Element, M: Module<T> + ?Sized>(&self, module: &M) -> Result<()> {
         let params = state_dict(module);
+        let integer = module.integer_buffer_names();
         let expected: Vec<Expected> = params
             .iter()
             .map(|(name, p)| Expected {
                 name: name.clone(),
                 shape: p.shape(),
                 required: true,
+                integer: integer.contains(name),
             })
             .collect();
         let tensors = self.take::<T>(&expected)?;
@@ -371,8 +417,9 @@ pub fn state_dict<T: Element, M: Module<T> + ?Sized>(module: &M) -> Vec<(String,
     all
 }
 
-/// Saves `module`'s parameters and buffers under their PyTorch names (`0.weight`, `0.bias`, ...), in their
-/// PyTorch layouts, with no metadata. The file loads with
+/// Saves `module`'s parameters and buffers under their PyTorch names (`0.weight`, `0.bias`,
+/// `1.running_mean`, ...), in their PyTorch layouts and dtypes (the element type, and `I64`
+/// for counts such as `num_batches_tracked`), with no metadata. The file loads with
 /// `safetensors.torch.load_file` + `load_state_dict` into the same architecture.
 pub fn save_safetensors<T: Element, M: Module<T> + ?Sized>(
     module: &M,
@@ -388,11 +435,20 @@ pub fn save_safetensors_with_metadata<T: Element, M: Module<T> + ?Sized>(
     path: impl AsRef<Path>,
     metadata: &Metadata,
 ) -> Result<()> {
-    let tensors: Vec<(String, Tensor<T>)> = state_dict(module)
-        .into_iter()
-        .map(|(n, p)| (n, p.to_tensor()))
+    let integer = module.integer_buffer_names();
+    let all = state_dict(module);
+    let entries: Vec<Stored> = all
+        .iter()
+        .map(|(n, p)| {
+            let t = p.to_tensor();
+            match integer.contains(n) {
+                true => i64_stored(&t),
+                false => float_stored(&t),
+            }
+        })
         .collect();
-    write_safetensors(path, &tensors, metadata)
+    let names: Vec<&str> = all.iter().map(|(n, _)| n.as_str()).collect();
+    write_stored(path.as_ref(), &names, &entries, metadata)
 }
 
 /// Loads parameters saved by [`save_safetensors`] (or by PyTorch's
