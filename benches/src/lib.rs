@@ -185,3 +185,208 @@ pub fn median(v: &[f64]) -> f64 {
         0.5 * (s[m - 1] + s[m])
     }
 }
+
+/// The `mnist-cnn` lab's network (two conv 3x3 → batch norm → ReLU → max-pool 2 blocks of 32 and
+/// 64 channels, Linear 3136 → 128 → ReLU → dropout 0.25 → Linear 10), with cross-entropy and
+/// Adam (PyTorch's defaults, lr 1e-3), as `benches/reference/train_torch.py --model cnn` builds
+/// it. Built from the public `nn`/`optim` API; the lab's own model is the same layers as a
+/// struct.
+pub struct Cnn {
+    /// The network.
+    pub model: Sequential<f32>,
+    opt: optim::Adam<f32>,
+    loss: nn::CrossEntropyLoss,
+    side: usize,
+}
+
+impl Cnn {
+    /// The network for `side`x`side` images, initialised from `seed`.
+    pub fn new(side: usize, classes: usize, lr: f64, seed: u64) -> Result<Self, BenchError> {
+        use nn::{BatchNorm2d, Conv2d, Conv2dOptions, Dropout, Flatten, Linear, MaxPool2d, ReLU};
+        let rng = &mut StdRng::seed_from_u64(seed);
+        let same = Conv2dOptions {
+            padding: [1, 1],
+            ..Default::default()
+        };
+        let model = Sequential::new()
+            .add(Conv2d::new(1, 32, [3, 3], same, rng)?)
+            .add(BatchNorm2d::new(32)?)
+            .add(ReLU)
+            .add(MaxPool2d::new([2, 2], None, [0, 0])?)
+            .add(Conv2d::new(32, 64, [3, 3], same, rng)?)
+            .add(BatchNorm2d::new(64)?)
+            .add(ReLU)
+            .add(MaxPool2d::new([2, 2], None, [0, 0])?)
+            .add(Flatten::default())
+            .add(Linear::new(64 * (side / 4) * (side / 4), 128, rng)?)
+            .add(ReLU)
+            .add(Dropout::new(0.25, rng)?)
+            .add(Linear::new(128, classes, rng)?);
+        let config = optim::AdamConfig {
+            lr,
+            ..Default::default()
+        };
+        let opt = optim::Adam::new(model.parameters(), config)?;
+        Ok(Cnn {
+            model,
+            opt,
+            loss: nn::CrossEntropyLoss::default(),
+            side,
+        })
+    }
+
+    /// One training step on flat images `[n, side²]`; returns the loss.
+    pub fn step(&mut self, x: Tensor<f32>, y: &[usize]) -> Result<f32, BenchError> {
+        let n = x.shape()[0];
+        let x = Var::constant(x.reshape(&[n, 1, self.side, self.side])?);
+        let loss = self.loss.forward(&self.model.forward(&x)?, y)?;
+        self.opt.zero_grad();
+        loss.backward()?;
+        self.opt.step()?;
+        Ok(loss.item()?)
+    }
+
+    /// Test accuracy, in evaluation mode (running statistics, no dropout); the model is back in
+    /// training mode afterwards.
+    pub fn accuracy(&mut self, images: &Tensor<f32>, labels: &[u8]) -> Result<f64, BenchError> {
+        let _g = no_grad_guard();
+        self.model.set_training(false);
+        let mut right = 0usize;
+        for start in (0..labels.len()).step_by(500) {
+            let end = (start + 500).min(labels.len());
+            let x = images.slice_rows(start..end)?;
+            let x = Var::constant(x.reshape(&[end - start, 1, self.side, self.side])?);
+            let pred = self.model.forward(&x)?.value().argmax_rows()?;
+            right += pred
+                .iter()
+                .zip(&labels[start..end])
+                .filter(|(p, &l)| **p == usize::from(l))
+                .count();
+        }
+        self.model.set_training(true);
+        Ok(right as f64 / labels.len().max(1) as f64)
+    }
+
+    /// The trained parameters, in order (for bit-identity checks across thread counts).
+    pub fn weights(&self) -> Vec<Tensor<f32>> {
+        self.model
+            .parameters()
+            .iter()
+            .map(|p| p.to_tensor())
+            .collect()
+    }
+}
+
+/// The matrix products of one [`Cnn`] step at batch `n`, on preallocated operands of the same
+/// shapes as the step's (the convolutions as im2col products): per convolution the forward
+/// `W · cols`, the weight gradient `G · colsᵀ` and (for the second, whose input is not the
+/// data) the input gradient `Wᵀ · G`; per linear layer the forward and both gradients.
+pub struct CnnGemmFloor {
+    products: Vec<Product>,
+}
+
+/// `(out, a, ta, b, tb)`: `out = op(a) · op(b)`, `op` transposing when its flag is set.
+type Product = (Tensor<f32>, Tensor<f32>, bool, Tensor<f32>, bool);
+
+impl CnnGemmFloor {
+    /// The products of a step at batch `n` on `side`x`side` images.
+    pub fn new(n: usize, side: usize, classes: usize) -> Self {
+        let small = |shape: &[usize]| Tensor::full(shape, 1e-3f32);
+        let zeros = |shape: &[usize]| Tensor::<f32>::zeros(shape);
+        let (p1, p2) = (n * side * side, n * (side / 2) * (side / 2));
+        let flat = 64 * (side / 4) * (side / 4);
+        // (rows of op(a), inner, cols of op(b)) products written plainly with their layouts.
+        let products = vec![
+            // conv1: forward, weight gradient.
+            (
+                zeros(&[32, p1]),
+                small(&[32, 9]),
+                false,
+                small(&[9, p1]),
+                false,
+            ),
+            (
+                zeros(&[32, 9]),
+                small(&[32, p1]),
+                false,
+                small(&[9, p1]),
+                true,
+            ),
+            // conv2: forward, weight gradient, input gradient.
+            (
+                zeros(&[64, p2]),
+                small(&[64, 288]),
+                false,
+                small(&[288, p2]),
+                false,
+            ),
+            (
+                zeros(&[64, 288]),
+                small(&[64, p2]),
+                false,
+                small(&[288, p2]),
+                true,
+            ),
+            (
+                zeros(&[288, p2]),
+                small(&[64, 288]),
+                true,
+                small(&[64, p2]),
+                false,
+            ),
+            // fc1: forward x·Wᵀ, weight gradient Gᵀ·x, input gradient G·W.
+            (
+                zeros(&[n, 128]),
+                small(&[n, flat]),
+                false,
+                small(&[128, flat]),
+                true,
+            ),
+            (
+                zeros(&[128, flat]),
+                small(&[n, 128]),
+                true,
+                small(&[n, flat]),
+                false,
+            ),
+            (
+                zeros(&[n, flat]),
+                small(&[n, 128]),
+                false,
+                small(&[128, flat]),
+                false,
+            ),
+            // fc2.
+            (
+                zeros(&[n, classes]),
+                small(&[n, 128]),
+                false,
+                small(&[classes, 128]),
+                true,
+            ),
+            (
+                zeros(&[classes, 128]),
+                small(&[n, classes]),
+                true,
+                small(&[n, 128]),
+                false,
+            ),
+            (
+                zeros(&[n, 128]),
+                small(&[n, classes]),
+                false,
+                small(&[classes, 128]),
+                false,
+            ),
+        ];
+        CnnGemmFloor { products }
+    }
+
+    /// Runs every product once.
+    pub fn step(&mut self) -> Result<(), BenchError> {
+        for (out, a, ta, b, tb) in &mut self.products {
+            out.matmul_t_into(a, *ta, b, *tb)?;
+        }
+        Ok(())
+    }
+}

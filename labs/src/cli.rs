@@ -92,6 +92,15 @@ pub fn momentum(s: &str) -> Result<f64, String> {
     }
 }
 
+/// A finite number of at least 0 (a weight decay).
+pub fn non_negative(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        Ok(v) => Err(format!("expected a finite number >= 0, found {v}")),
+        Err(_) => Err(format!("expected a finite number >= 0, found {s:?}")),
+    }
+}
+
 /// Hidden layer widths, comma-separated (`256`, `512,128`); an empty value is no hidden layer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Widths(pub Vec<usize>);

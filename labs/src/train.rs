@@ -195,6 +195,7 @@ pub struct Loop<'a, S> {
     resumed: History,
     metrics: Vec<Metric<'a, S>>,
     after_epoch: Option<AfterEpoch<'a, S>>,
+    per_step: bool,
 }
 
 impl<'a, S> Loop<'a, S> {
@@ -207,7 +208,17 @@ impl<'a, S> Loop<'a, S> {
             resumed: History::default(),
             metrics: Vec::new(),
             after_epoch: None,
+            per_step: false,
         }
+    }
+
+    /// With [`TrainOptions::anneal`], moves the learning rate along its cosine at every step
+    /// rather than every epoch (PyTorch's `CosineAnnealingLR` stepped after each batch, with
+    /// `T_max` the run's number of steps), from `lr` down to `lr / 100`. The table shows each
+    /// epoch's first rate.
+    pub fn anneal_per_step(mut self) -> Self {
+        self.per_step = true;
+        self
     }
 
     /// Measures `f` after each measured epoch (see [`TrainOptions::log_every`]) under `name`:
@@ -281,11 +292,20 @@ impl<'a, S> Loop<'a, S> {
         let mut start = StartLoss::new(self.samples.min(START_SAMPLES), history.start_loss);
         let mut global_step = done * sampler.num_batches();
         for epoch in done..o.epochs {
-            let lr = o.lr_at(epoch);
+            let steps = o.epochs * sampler.num_batches();
+            let per_step = self.per_step && o.anneal;
+            let lr = match per_step {
+                true => per_step_lr(o, global_step, steps),
+                false => o.lr_at(epoch),
+            };
             let clock = Instant::now();
             let (mut sum, mut batches) = (0.0, 0usize);
             for batch in sampler.epoch(epoch as u64) {
-                let loss = step(state, &batch, lr)?;
+                let step_lr = match per_step {
+                    true => per_step_lr(o, global_step, steps),
+                    false => lr,
+                };
+                let loss = step(state, &batch, step_lr)?;
                 global_step += 1;
                 if o.check_divergence && !loss.is_finite() {
                     return Err(format!(
@@ -348,6 +368,16 @@ impl<'a, S> Loop<'a, S> {
         }
         Ok(history)
     }
+}
+
+/// The cosine of [`TrainOptions::lr_at`], over `steps` steps instead of the epochs.
+fn per_step_lr(o: &TrainOptions, step: usize, steps: usize) -> f64 {
+    use optim::{CosineAnnealingLR, LrSchedule};
+    CosineAnnealingLR {
+        t_max: steps,
+        eta_min: o.lr / 100.0,
+    }
+    .lr(o.lr, step)
 }
 
 /// The mean loss of a run's first steps, over at least `samples` samples.

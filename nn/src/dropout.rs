@@ -55,6 +55,13 @@ impl Dropout {
         self.p
     }
 
+    /// Restarts the layer's generator from `seed`: a training loop that reseeds it from what
+    /// it knows at each step (the step, the batch) draws the same masks when resumed from a
+    /// checkpoint as a run that never stopped.
+    pub fn reseed(&self, seed: u64) {
+        *self.rng.borrow_mut() = StdRng::seed_from_u64(seed);
+    }
+
     /// Switches between training (masks drawn) and evaluation (the identity); the same as
     /// [`Module::set_training`], callable without naming the element type.
     pub fn set_training(&mut self, training: bool) {

@@ -1,13 +1,19 @@
 //! Times MNIST training of the issue-5 model (784-hidden-10 MLP, log-softmax + NLL, plain SGD)
-//! and, in the same run, the same step's matrix products alone (the "gemm floor").
+//! or, with `--model cnn`, of the `mnist-cnn` lab's network (Adam), and, in the same run, the
+//! same step's matrix products alone (the "gemm floor"; for the CNN, its convolutions as im2col
+//! products and its linear layers).
 //!
 //! Epochs and floor epochs alternate, so that a machine shared with other work slows both
 //! alike; the last line reports medians:
-//! `RESULT bench=train epoch_seconds=.. step_us=.. gemm_floor_seconds=.. threads=.. batch=..`
-//! followed by `steps=..` (steps per epoch), the test accuracy after training, and the CPU
-//! seconds of an epoch and of the floor (all threads), which a busy machine disturbs less.
+//! `RESULT bench=train model=.. epoch_seconds=.. step_us=.. gemm_floor_seconds=.. threads=..
+//! batch=..` followed by `steps=..` (steps per epoch), the test accuracy after training, the CPU
+//! seconds of an epoch and of the floor (all threads), which a busy machine disturbs less, and
+//! `simd=` the vector instructions the kernels chose at run time (`avx512`, `avx2`, ...).
 
-use benches::{median, process_cpu_seconds, Activation, BenchError, GemmFloor, Mlp};
+use autograd::Tensor;
+use benches::{
+    median, process_cpu_seconds, Activation, BenchError, Cnn, CnnGemmFloor, GemmFloor, Mlp,
+};
 use clap::Parser;
 use datasets::{BatchSampler, Mnist};
 use std::path::PathBuf;
@@ -21,10 +27,22 @@ use std::time::Instant;
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Train the MNIST MLP and time it against its matrix-product floor.
+/// Which network `train-bench` trains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Model {
+    /// The MLP of issue 5: Linear 784 → hidden → activation → Linear 10, plain SGD.
+    Mlp,
+    /// The `mnist-cnn` lab's network with Adam (lr 1e-3 unless --lr).
+    Cnn,
+}
+
+/// Train an MNIST network and time it against its matrix-product floor.
 #[derive(Parser, Debug)]
 #[command(version)]
 struct Args {
+    /// The network: the MLP, or the CNN of the mnist-cnn lab.
+    #[arg(long, value_enum, default_value = "mlp")]
+    model: Model,
     /// Passes over the training set (each followed by a pass of the floor).
     #[arg(long, default_value_t = 3, value_parser = at_least_one, allow_negative_numbers = true)]
     epochs: usize,
@@ -40,9 +58,9 @@ struct Args {
     /// Threads the matrix products use (results are bit-identical for any count).
     #[arg(long, default_value_t = 1, value_parser = at_least_one, allow_negative_numbers = true)]
     threads: usize,
-    /// Learning rate of plain SGD.
-    #[arg(long, default_value_t = 0.1, value_parser = learning_rate, allow_negative_numbers = true)]
-    lr: f64,
+    /// Learning rate (plain SGD's for the MLP, default 0.1; Adam's for the CNN, default 0.001).
+    #[arg(long, value_parser = learning_rate, allow_negative_numbers = true)]
+    lr: Option<f64>,
     /// Steps per epoch, if fewer than a full pass (to time batch 1 without 60,000 steps).
     #[arg(long, value_parser = at_least_one, allow_negative_numbers = true)]
     steps: Option<usize>,
@@ -77,15 +95,33 @@ fn run() -> Result<(), BenchError> {
     let mnist = Mnist::load(args.data_dir.as_deref())?;
     let train = &mnist.train;
     let (inputs, classes) = (train.image_size(), 10);
-    let mut mlp = Mlp::new(
-        inputs,
-        args.hidden,
-        classes,
-        args.activation,
-        args.lr,
-        args.seed,
-    )?;
-    let mut floor = GemmFloor::new(args.batch_size, inputs, args.hidden, classes);
+    let mut net = match args.model {
+        Model::Mlp => Net::Mlp(
+            Box::new(Mlp::new(
+                inputs,
+                args.hidden,
+                classes,
+                args.activation,
+                args.lr.unwrap_or(0.1),
+                args.seed,
+            )?),
+            Box::new(GemmFloor::new(
+                args.batch_size,
+                inputs,
+                args.hidden,
+                classes,
+            )),
+        ),
+        Model::Cnn => Net::Cnn(
+            Box::new(Cnn::new(
+                train.rows,
+                classes,
+                args.lr.unwrap_or(1e-3),
+                args.seed,
+            )?),
+            CnnGemmFloor::new(args.batch_size, train.rows, classes),
+        ),
+    };
     let sampler = BatchSampler::new(train.len(), args.batch_size, true, args.seed, false)?;
     let steps = args.steps.unwrap_or(usize::MAX).min(sampler.num_batches());
 
@@ -97,7 +133,7 @@ fn run() -> Result<(), BenchError> {
         for b in &batches {
             let t = Instant::now();
             let (x, y) = train.batch(b)?;
-            loss_sum += f64::from(mlp.step(x, &y)?);
+            loss_sum += f64::from(net.step(x, &y)?);
             step_us.push(t.elapsed().as_secs_f64() * 1e6);
         }
         epoch_s.push(start.elapsed().as_secs_f64());
@@ -109,7 +145,7 @@ fn run() -> Result<(), BenchError> {
             .collect::<Result<Vec<_>, BenchError>>()?;
         let (start, cpu) = (Instant::now(), process_cpu_seconds());
         for x in &xs {
-            floor.step(x)?;
+            net.floor_step(x)?;
         }
         floor_s.push(start.elapsed().as_secs_f64());
         floor_cpu.push(process_cpu_seconds() - cpu);
@@ -124,9 +160,13 @@ fn run() -> Result<(), BenchError> {
             floor_cpu[epoch]
         );
     }
-    let acc = mlp.accuracy(&mnist.test.images, &mnist.test.labels)?;
+    let acc = net.accuracy(&mnist.test.images, &mnist.test.labels)?;
     println!(
-        "RESULT bench=train epoch_seconds={:.4} step_us={:.2} gemm_floor_seconds={:.4} threads={} batch={} steps={} test_accuracy={:.4} epoch_cpu_seconds={:.4} gemm_floor_cpu_seconds={:.4}",
+        "RESULT bench=train model={} epoch_seconds={:.4} step_us={:.2} gemm_floor_seconds={:.4} threads={} batch={} steps={} test_accuracy={:.4} epoch_cpu_seconds={:.4} gemm_floor_cpu_seconds={:.4} simd={}",
+        match args.model {
+            Model::Mlp => "mlp",
+            Model::Cnn => "cnn",
+        },
         median(&epoch_s),
         median(&step_us),
         median(&floor_s),
@@ -135,9 +175,40 @@ fn run() -> Result<(), BenchError> {
         steps,
         acc,
         median(&epoch_cpu),
-        median(&floor_cpu)
+        median(&floor_cpu),
+        tensor::simd_level()
     );
     Ok(())
+}
+
+/// The network being timed, with its floor.
+enum Net {
+    Mlp(Box<Mlp>, Box<GemmFloor>),
+    Cnn(Box<Cnn>, CnnGemmFloor),
+}
+
+impl Net {
+    fn step(&mut self, x: Tensor<f32>, y: &[usize]) -> Result<f32, BenchError> {
+        match self {
+            Net::Mlp(m, _) => m.step(x, y),
+            Net::Cnn(m, _) => m.step(x, y),
+        }
+    }
+
+    /// The floor's products for one step on the batch `x`.
+    fn floor_step(&mut self, x: &Tensor<f32>) -> Result<(), BenchError> {
+        match self {
+            Net::Mlp(_, f) => f.step(x),
+            Net::Cnn(_, f) => f.step(),
+        }
+    }
+
+    fn accuracy(&mut self, images: &Tensor<f32>, labels: &[u8]) -> Result<f64, BenchError> {
+        match self {
+            Net::Mlp(m, _) => m.accuracy(images, labels),
+            Net::Cnn(m, _) => m.accuracy(images, labels),
+        }
+    }
 }
 
 fn main() -> ExitCode {

@@ -1,5 +1,5 @@
-//! Reads digits: loads a model saved by `mnist-mlp --save` or `mnist-linear --save` (or a
-//! PyTorch state dict of the same architecture), preprocesses each image the way MNIST's digits
+//! Reads digits: loads a model saved by `mnist-mlp --save`, `mnist-linear --save` or
+//! `mnist-cnn --save` (or a PyTorch state dict of the same architecture), preprocesses each image the way MNIST's digits
 //! were made ([`labs::digit`]), and prints the predicted digit and the three most probable
 //! classes. An image that cannot be read is reported on stderr and the others are still read;
 //! the exit status is then 1.
@@ -7,6 +7,7 @@
 //! ```sh
 //! mnist-predict --model m.safetensors seven.png three.jpg
 //! mnist-predict --model torch.safetensors --hidden 256 --activation sigmoid seven.png
+//! mnist-predict --model torch-cnn.safetensors --cnn seven.png
 //! mnist-predict --model m.safetensors --mnist-test 20    # the first 20 MNIST test images
 //! ```
 
@@ -34,6 +35,10 @@ struct Args {
     /// Hidden activation (sigmoid, tanh, relu), for a file that does not say its architecture.
     #[arg(long)]
     activation: Option<Activation>,
+    /// For a file that does not say its architecture: the `mnist-cnn` lab's network with its
+    /// default sizes (conv 32, conv 64, 128 hidden).
+    #[arg(long, conflicts_with_all = ["hidden", "activation"])]
+    cnn: bool,
     /// Also (or instead) predict the first N images of the MNIST test set, and print the
     /// accuracy on them.
     #[arg(long, value_name = "N", value_parser = at_least_one, allow_negative_numbers = true)]
@@ -53,8 +58,14 @@ fn format_top(top: &[(usize, f32)]) -> String {
     format!("{}  (top 3: {})", top[0].0, parts.join(", "))
 }
 
-/// The architecture `--hidden`/`--activation` describe, if either is given.
+/// The architecture `--hidden`/`--activation` or `--cnn` describe, if one is given.
 fn fallback(args: &Args) -> Option<Architecture> {
+    if args.cnn {
+        return Some(Architecture::Cnn {
+            shape: labs::mnist::CnnShape::default(),
+            dropout: 0.25,
+        });
+    }
     match (&args.hidden, args.activation) {
         (None, None) => None,
         (Some(h), _) if h.0.is_empty() => Some(Architecture::Linear {
@@ -111,9 +122,9 @@ fn main() -> ExitCode {
         }
         let fallback = fallback(&args);
         let (model, arch) = load_model(&args.model, fallback.clone())?;
-        if let Some(f) = fallback.filter(|f| *f != arch) {
+        if let Some(f) = fallback.filter(|f| f.to_string() != arch.to_string()) {
             return Err(format!(
-                "{}: the file says it is {arch}, but --hidden/--activation say {f}",
+                "{}: the file says it is {arch}, but --hidden/--activation/--cnn say {f}",
                 args.model.display()
             )
             .into());

@@ -147,6 +147,84 @@ pub fn plot_digit_figures(
     Ok(paths)
 }
 
+/// Each image of `images` stretched to `[0, 1]` (its smallest value white, its largest black),
+/// so that a filter or feature map shows its pattern whatever its scale.
+fn stretched(values: &[f32]) -> Vec<f32> {
+    let lo = values.iter().copied().fold(f32::INFINITY, f32::min);
+    let hi = values.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let range = if hi > lo { hi - lo } else { 1.0 };
+    values.iter().map(|v| (v - lo) / range).collect()
+}
+
+/// Draws a first convolution's kernels (`[out, 1, kh, kw]`) as a grid, each stretched to its own
+/// range, into `dir/filters.png`; returns the path.
+pub fn plot_filters(dir: &Path, weight: &Tensor<f32>) -> Result<std::path::PathBuf, LabError> {
+    let &[out, _, kh, kw] = weight.shape() else {
+        return Err(format!(
+            "expected conv weights [out, in, kh, kw], found {:?}",
+            weight.shape()
+        )
+        .into());
+    };
+    let values = weight.to_vec();
+    let per = values.len() / out;
+    let mut grid = figures::ImageGrid::new(
+        format!("first-layer filters ({kh}x{kw}, each from its lowest weight, white, to its highest, black)"),
+        kw,
+        kh,
+        8,
+    )
+    .with_scale(12);
+    for (k, w) in values.chunks_exact(per).enumerate() {
+        // Input channel 0: the digit's only channel.
+        grid.push(&stretched(&w[..kh * kw]), format!("{k}"), false);
+    }
+    let path = dir.join("filters.png");
+    figures::image_grid(&path, &grid)?;
+    Ok(path)
+}
+
+/// Draws test digit `index` and its feature maps after each convolution block of `model`
+/// (batch norm and ReLU applied), one figure per convolution (`feature_maps_conv1.png`,
+/// `feature_maps_conv2.png`); returns the paths. `model` should be in evaluation mode.
+pub fn plot_feature_maps(
+    dir: &Path,
+    model: &crate::mnist::Cnn,
+    test: &Split,
+    index: usize,
+) -> Result<Vec<std::path::PathBuf>, LabError> {
+    if index >= test.len() {
+        return Err(format!("no test digit {index}: the split has {}", test.len()).into());
+    }
+    let image = test.images.slice_rows(index..index + 1)?;
+    let maps = autograd::no_grad(|| model.feature_maps(&image))?;
+    let mut paths = Vec::new();
+    for (layer, map) in maps.iter().enumerate() {
+        let &[channels, h, w] = map.shape() else {
+            unreachable!("feature maps are [channels, h, w]");
+        };
+        let mut grid = figures::ImageGrid::new(
+            format!(
+                "test digit {index} (a {}) through conv{}: {channels} maps of {h}x{w}",
+                test.labels[index],
+                layer + 1
+            ),
+            w,
+            h,
+            8,
+        )
+        .with_scale(if h > 16 { 3 } else { 5 });
+        let values = map.to_vec();
+        for (c, m) in values.chunks_exact(h * w).enumerate() {
+            grid.push(&stretched(m), format!("{c}"), false);
+        }
+        let path = dir.join(format!("feature_maps_conv{}.png", layer + 1));
+        figures::image_grid(&path, &grid)?;
+        paths.push(path);
+    }
+    Ok(paths)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@
 //! layouts, with the architecture in the metadata so that a reader (`mnist-predict`,
 //! `scripts/check_safetensors.py`, PyTorch) can rebuild the model from the file alone.
 
+use super::cnn::{Cnn, CnnShape};
 use super::manual::ManualLinear;
 use crate::common::LabError;
 use autograd::Tensor;
@@ -13,10 +14,11 @@ use std::path::Path;
 /// What a saved MNIST model is, written into its safetensors metadata so that a reader (the
 /// `mnist-predict` binary, `scripts/check_safetensors.py`) can rebuild it from the file alone.
 ///
-/// Metadata keys: `architecture` (`linear` or `mlp`), `inputs`, `classes`, and for the MLP
-/// `hidden` (comma-separated widths) and `activation` (`sigmoid`, `tanh`, `relu`); `output` says
-/// what the model returns (`logits` for the linear model, `log_softmax` for the MLP).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Metadata keys: `architecture` (`linear`, `mlp` or `cnn`), `inputs`, `classes`, for the MLP
+/// `hidden` (comma-separated widths) and `activation` (`sigmoid`, `tanh`, `relu`), for the CNN
+/// `side`, `channels` (two, comma-separated), `hidden` and `dropout`; `output` says what the
+/// model returns (`logits` for the linear model and the CNN, `log_softmax` for the MLP).
+#[derive(Debug, Clone, PartialEq)]
 pub enum Architecture {
     /// `Linear(inputs, classes)`, parameters `weight`, `bias`; it returns logits.
     Linear {
@@ -36,6 +38,14 @@ pub enum Architecture {
         activation: Activation,
         /// Classes.
         classes: usize,
+    },
+    /// [`Cnn`]: parameters `conv1.weight`, `bn1.weight`, ..., `fc2.bias` and the batch norms'
+    /// buffers; it returns logits.
+    Cnn {
+        /// Its sizes.
+        shape: CnnShape,
+        /// Its dropout probability (in training).
+        dropout: f64,
     },
 }
 
@@ -65,6 +75,17 @@ impl Architecture {
                 m.insert("activation".into(), activation.to_string());
                 m.insert("classes".into(), classes.to_string());
                 m.insert("output".into(), "log_softmax".into());
+            }
+            Architecture::Cnn { shape, dropout } => {
+                m.insert("architecture".into(), "cnn".into());
+                m.insert("inputs".into(), (shape.side * shape.side).to_string());
+                m.insert("side".into(), shape.side.to_string());
+                let [c1, c2] = shape.channels;
+                m.insert("channels".into(), format!("{c1},{c2}"));
+                m.insert("hidden".into(), shape.hidden.to_string());
+                m.insert("dropout".into(), dropout.to_string());
+                m.insert("classes".into(), shape.classes.to_string());
+                m.insert("output".into(), "logits".into());
             }
         }
         m
@@ -113,8 +134,35 @@ impl Architecture {
                     classes: number("classes")?,
                 }))
             }
+            "cnn" => {
+                let channels = get("channels")?;
+                let parsed: Vec<usize> = channels
+                    .split(',')
+                    .map(|c| c.parse())
+                    .collect::<Result<_, _>>()
+                    .map_err(|_| format!("metadata `channels`: expected two counts like 32,64, found {channels:?}"))?;
+                let &[c1, c2] = parsed.as_slice() else {
+                    return Err(format!(
+                        "metadata `channels`: expected two counts like 32,64, found {channels:?}"
+                    )
+                    .into());
+                };
+                let dropout = get("dropout")?;
+                let dropout = dropout.parse().map_err(|_| {
+                    format!("metadata `dropout`: expected a probability, found {dropout:?}")
+                })?;
+                Ok(Some(Architecture::Cnn {
+                    shape: CnnShape {
+                        side: number("side")?,
+                        channels: [c1, c2],
+                        hidden: number("hidden")?,
+                        classes: number("classes")?,
+                    },
+                    dropout,
+                }))
+            }
             other => Err(format!(
-                "metadata `architecture`: expected linear or mlp, found {other:?}"
+                "metadata `architecture`: expected linear, mlp or cnn, found {other:?}"
             )
             .into()),
         }
@@ -138,6 +186,7 @@ impl Architecture {
                     .build(&mut StdRng::seed_from_u64(seed))?
                     .add(LogSoftmax::new(1)),
             ),
+            Architecture::Cnn { shape, dropout } => Box::new(Cnn::new(*shape, *dropout, seed)?),
         })
     }
 }
@@ -159,24 +208,30 @@ impl std::fmt::Display for Architecture {
                 }
                 write!(f, " -> {classes} ({activation})")
             }
+            Architecture::Cnn { shape, .. } => {
+                let [c1, c2] = shape.channels;
+                write!(
+                    f,
+                    "cnn {}x{} -> conv {c1} -> conv {c2} -> {} -> {}",
+                    shape.side, shape.side, shape.hidden, shape.classes
+                )
+            }
         }
     }
 }
 
-/// Saves a model's parameters (PyTorch names and layouts) with `arch` and `extra` (e.g. the
-/// test accuracy) in the metadata.
+/// Saves a model's parameters and buffers (PyTorch names, layouts and dtypes) with `arch` and
+/// `extra` (e.g. the test accuracy) in the metadata.
 pub fn save_model(
     model: &dyn Module<f32>,
     arch: &Architecture,
     extra: &[(&str, String)],
     path: &Path,
 ) -> Result<(), LabError> {
-    let tensors: Vec<(String, Tensor<f32>)> = model
-        .named_parameters()
-        .into_iter()
-        .map(|(n, p)| (n, p.to_tensor()))
-        .collect();
-    save_tensors(&tensors, arch, extra, path)
+    let mut meta = arch.to_metadata();
+    meta.extend(extra.iter().map(|(k, v)| (k.to_string(), v.clone())));
+    nn::save_safetensors_with_metadata(model, path, &meta)?;
+    Ok(())
 }
 
 /// Saves [`ManualLinear`]'s weights under the names `nn::Linear` uses (`weight`, `bias`), so the
@@ -211,7 +266,8 @@ fn save_tensors(
 
 /// Loads a model saved by [`save_model`] (or by PyTorch): the architecture comes from the file's
 /// metadata, else from `fallback` (needed for files without it, such as PyTorch's). Returns the
-/// model and its architecture.
+/// model, in evaluation mode (a batch norm's running statistics, no dropout), and its
+/// architecture.
 ///
 /// Errors when neither says the architecture, or the file does not fit it (every mismatch
 /// listed).
@@ -229,8 +285,9 @@ pub fn load_model(
             )
         })?,
     };
-    let model = arch.build(0)?;
+    let mut model = arch.build(0)?;
     file.load_into(model.as_ref())?;
+    model.set_training(false);
     Ok((model, arch))
 }
 
