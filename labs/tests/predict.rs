@@ -287,7 +287,7 @@ fn an_architecture_mismatch_is_described_in_words() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
         stderr.contains(
-            "the file says it is mlp 784 -> 32 -> 10 (sigmoid), but --hidden/--activation say mlp 784 -> 64 -> 10 (sigmoid)"
+            "the file says it is mlp 784 -> 32 -> 10 (sigmoid), but --hidden/--activation/--cnn say mlp 784 -> 64 -> 10 (sigmoid)"
         ),
         "{stderr}"
     );
