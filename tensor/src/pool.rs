@@ -62,6 +62,9 @@ impl<T: Element> Tensor<T> {
                 ),
             });
         }
+        if window.kernel == [2, 2] && window.stride == [2, 2] && window.padding == [0, 0] {
+            return Ok(max_pool_2x2_indices(src, [n * c, h, w], [oh, ow]));
+        }
         // One output row at a time, the candidates of all its windows tap by tap: window row
         // `r`, then column tap `kj`, each window's row-major order, so ties and NaNs resolve as
         // in a window-by-window scan. Per tap, the update is a select over contiguous slices,
@@ -198,6 +201,36 @@ fn check_count(op: &'static str, count: usize, shape: &[usize]) -> Result<()> {
     Ok(())
 }
 
+/// [`Tensor::max_pool2d_indices`] for the common 2x2 window with stride 2 and no padding (every
+/// CNN's pooling), window by window: the four taps are two pairs of neighbours, so no gather is
+/// needed, and the comparisons are selects. The same test and tap order as the general path (a
+/// NaN wins, the last one; otherwise the first maximum), which the tests check it against.
+fn max_pool_2x2_indices<T: Element>(
+    src: &[T],
+    [planes, h, w]: [usize; 3],
+    [oh, ow]: [usize; 2],
+) -> Vec<usize> {
+    let mut out = Vec::with_capacity(planes * oh * ow);
+    for p in 0..planes {
+        let base = p * h * w;
+        for a in 0..oh {
+            let top = base + 2 * a * w;
+            out.extend((0..ow).map(|b| {
+                let i = top + 2 * b;
+                let (mut m, mut at) = (T::neg_infinity(), i);
+                for k in [i, i + 1, i + w, i + w + 1] {
+                    let v = src[k];
+                    let wins = (v > m) | v.is_nan();
+                    m = if wins { v } else { m };
+                    at = if wins { k } else { at };
+                }
+                at
+            }));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,6 +265,41 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn the_2x2_stride_2_path_matches_the_definition_with_ties_nans_and_odd_sizes() {
+        let mut rng = StdRng::seed_from_u64(12);
+        let win = Window2d {
+            kernel: [2, 2],
+            stride: [2, 2],
+            padding: [0, 0],
+            dilation: [1, 1],
+        };
+        for _ in 0..200 {
+            let shape = [
+                rng.random_range(1..3),
+                rng.random_range(1..4),
+                rng.random_range(2..9),
+                rng.random_range(2..9),
+            ];
+            let numel = shape.iter().product();
+            // Few distinct values, so that ties are common; some NaNs and infinities.
+            let data: Vec<f64> = (0..numel)
+                .map(|_| match rng.random_range(0..12) {
+                    0 => f64::NAN,
+                    1 => f64::NEG_INFINITY,
+                    2 => f64::INFINITY,
+                    k => f64::from(k % 4),
+                })
+                .collect();
+            let x = Tensor::from_vec(&shape, data).unwrap();
+            assert_eq!(
+                x.max_pool2d_indices(&win).unwrap(),
+                naive_indices(&x, &win),
+                "{shape:?}"
+            );
+        }
     }
 
     #[test]
