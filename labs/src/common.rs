@@ -13,6 +13,7 @@ pub type LabError = Box<dyn std::error::Error>;
 /// Runs a lab's body; on error prints `error: <message>` (with its chain of causes) to stderr
 /// and exits with status 1, never with a backtrace.
 pub fn run_main(body: impl FnOnce() -> Result<(), LabError>) -> ExitCode {
+    crate::keep_freed_memory();
     match body() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
