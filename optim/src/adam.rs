@@ -1,8 +1,9 @@
 //! Adam and AdamW: adaptive moment estimation, with the weight decay added to the gradient
 //! (`torch.optim.Adam`) or decoupled from it (`torch.optim.AdamW`).
 
+use crate::group::{GroupConfig, Groups};
 use crate::state::{OptimizerState, Setting};
-use crate::{OptimError, Optimizer, Result};
+use crate::{OptimError, Optimizer, ParamGroup, Result};
 use autograd::{Element, Tensor, Var};
 use std::collections::BTreeMap;
 
@@ -69,11 +70,12 @@ impl AdamConfig {
     /// Checks the hyper-parameters as PyTorch does: lr, eps and weight decay finite and
     /// `>= 0`, each beta in `[0, 1)`.
     pub fn validate(&self) -> Result<()> {
-        self.hyper().validate("Adam")
+        self.hyper().validate()
     }
 
     fn hyper(&self) -> Hyper {
         Hyper {
+            optimizer: "Adam",
             lr: self.lr,
             betas: self.betas,
             eps: self.eps,
@@ -87,11 +89,12 @@ impl AdamWConfig {
     /// Checks the hyper-parameters as PyTorch does: lr, eps and weight decay finite and
     /// `>= 0`, each beta in `[0, 1)`.
     pub fn validate(&self) -> Result<()> {
-        self.hyper().validate("AdamW")
+        self.hyper().validate()
     }
 
     fn hyper(&self) -> Hyper {
         Hyper {
+            optimizer: "AdamW",
             lr: self.lr,
             betas: self.betas,
             eps: self.eps,
@@ -104,6 +107,8 @@ impl AdamWConfig {
 /// The hyper-parameters both optimizers share; what differs is where the decay goes.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Hyper {
+    /// `"Adam"` or `"AdamW"`, for messages.
+    optimizer: &'static str,
     lr: f64,
     betas: (f64, f64),
     eps: f64,
@@ -126,8 +131,24 @@ const EXP_AVG_SQ: &str = "exp_avg_sq";
 const MAX_EXP_AVG_SQ: &str = "max_exp_avg_sq";
 const STEP: &str = "step";
 
+impl GroupConfig for Hyper {
+    fn lr(&self) -> f64 {
+        self.lr
+    }
+    fn set_lr(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+    fn validate(&self) -> Result<()> {
+        Hyper::validate(self)
+    }
+    fn check_lr(&self, lr: f64) -> Result<()> {
+        check_rate(self.optimizer, LR, lr)
+    }
+}
+
 impl Hyper {
-    fn validate(&self, optimizer: &'static str) -> Result<()> {
+    fn validate(&self) -> Result<()> {
+        let optimizer = self.optimizer;
         check_rate(optimizer, LR, self.lr)?;
         for (name, beta) in [(BETA1, self.betas.0), (BETA2, self.betas.1)] {
             if !(0.0..1.0).contains(&beta) {
@@ -168,13 +189,16 @@ struct ParamState<T: Element> {
     max_exp_avg_sq: Option<Tensor<T>>,
 }
 
+/// Each parameter's state, in the optimizer's order.
+type ParamStates<T> = Vec<Option<ParamState<T>>>;
+
 /// What [`Adam`] and [`AdamW`] share: the parameters, their state, and the update.
 struct Core<T: Element> {
     /// `"Adam"` or `"AdamW"`: in messages, in the state, in `Debug`.
     name: &'static str,
     /// AdamW's decay (`p ← p (1 - lr λ)`) rather than Adam's (`g ← g + λ p`).
     decoupled: bool,
-    params: Vec<Var<T>>,
+    groups: Groups<T, Hyper>,
     state: Vec<Option<ParamState<T>>>,
 }
 
@@ -260,95 +284,38 @@ fn maximum<T: Element>(a: T, b: T) -> T {
 }
 
 impl<T: Element> Core<T> {
-    fn new(name: &'static str, decoupled: bool, params: Vec<Var<T>>) -> Result<Self> {
-        crate::check_params(name, &params)?;
-        let state = vec![None; params.len()];
+    fn new(name: &'static str, decoupled: bool, groups: Vec<ParamGroup<T, Hyper>>) -> Result<Self> {
+        let groups = Groups::new(name, groups)?;
+        let state = vec![None; groups.params.len()];
         Ok(Core {
             name,
             decoupled,
-            params,
+            groups,
             state,
         })
     }
 
-    fn step(&mut self, h: &Hyper) -> Result<()> {
-        for (p, slot) in self.params.iter().zip(&mut self.state) {
-            if !p.requires_grad() {
-                continue;
-            }
-            let Some(shape) = p.grad_shape() else {
-                continue;
-            };
-            if shape != p.value().shape() {
-                return Err(OptimError::Shape {
-                    what: format!("{}: gradient", self.name),
-                    expected: p.shape(),
-                    found: shape,
-                });
-            }
-            // Borrowed, not copied; a weight gradient kept as a product is multiplied out here
-            // once, since the second moment needs its elements.
-            let grad = p.grad_ref();
-            let g = grad.as_ref().expect("a gradient is there (grad_shape)");
-            let contiguous;
-            let g = match g.as_slice() {
-                Some(_) => g,
-                None => {
-                    contiguous = g.reshape(&shape)?;
-                    &contiguous
-                }
-            };
-            let gs = g.as_slice().expect("reshape gives the standard layout");
-            let st = slot.get_or_insert_with(|| ParamState {
-                step: 0,
-                exp_avg: Tensor::zeros(&shape),
-                exp_avg_sq: Tensor::zeros(&shape),
-                max_exp_avg_sq: h.amsgrad.then(|| Tensor::zeros(&shape)),
-            });
-            st.step += 1;
-            let u = Update::new(h, self.decoupled, st.step);
-            let mut value = p.value_mut();
-            if value.as_slice().is_none() {
-                // Only a parameter made from a strided array lands here; from now on it is
-                // contiguous.
-                *value = value.reshape(&shape)?;
-            }
-            let ps = value.as_slice_mut().expect("made contiguous above");
-            let ms = st.exp_avg.as_slice_mut().expect("state is contiguous");
-            let vs = st.exp_avg_sq.as_slice_mut().expect("state is contiguous");
-            let elements = ps.iter_mut().zip(gs).zip(ms).zip(vs);
-            match st.max_exp_avg_sq.as_mut() {
-                None => elements.for_each(|(((p, &g), m), v)| {
-                    u.moments(p, g, m, v);
-                    u.apply(p, *m, *v);
-                }),
-                Some(max) => {
-                    let maxs = max.as_slice_mut().expect("state is contiguous");
-                    elements.zip(maxs).for_each(|((((p, &g), m), v), max)| {
-                        u.moments(p, g, m, v);
-                        *max = maximum(*max, *v);
-                        u.apply(p, *m, *max);
-                    })
-                }
-            }
+    fn step(&mut self) -> Result<()> {
+        let mut slots = self.state.iter_mut();
+        for (h, params) in self.groups.iter() {
+            let group_slots = slots.by_ref().take(params.len());
+            step_group(self.name, self.decoupled, &h, params, group_slots)?;
         }
         Ok(())
     }
 
-    fn state_dict(&self, h: &Hyper) -> OptimizerState<T> {
+    fn state_dict(&self) -> OptimizerState<T> {
         let mut state = OptimizerState::new(self.name);
-        for (name, v) in [
-            (LR, h.lr),
-            (BETA1, h.betas.0),
-            (BETA2, h.betas.1),
-            (EPS, h.eps),
-            (WEIGHT_DECAY, h.weight_decay),
-        ] {
-            state.settings.insert(name.into(), Setting::Float(v));
-        }
-        state
-            .settings
-            .insert(AMSGRAD.into(), Setting::Bool(h.amsgrad));
+        self.groups.write_settings(&mut state, |h| {
+            vec![
+                (LR, Setting::Float(h.lr)),
+                (BETA1, Setting::Float(h.betas.0)),
+                (BETA2, Setting::Float(h.betas.1)),
+                (EPS, Setting::Float(h.eps)),
+                (WEIGHT_DECAY, Setting::Float(h.weight_decay)),
+                (AMSGRAD, Setting::Bool(h.amsgrad)),
+            ]
+        });
         for (i, st) in self.state.iter().enumerate() {
             let Some(st) = st else { continue };
             let mut put = |name: &str, t: Tensor<T>| state.tensors.insert((i, name.into()), t);
@@ -364,34 +331,52 @@ impl<T: Element> Core<T> {
     }
 
     /// Reads and checks a state; changes nothing, so the caller can apply all of it or none.
-    fn read_state(&self, state: &OptimizerState<T>) -> Result<(Hyper, Vec<Option<ParamState<T>>>)> {
+    /// Reads a state back: each group's hyper-parameters and each parameter's state, after
+    /// checking all of it (every misfit listed in one error).
+    fn read_state(&self, state: &OptimizerState<T>) -> Result<(Vec<Hyper>, ParamStates<T>)> {
         state.check_optimizer(self.name)?;
-        let h = Hyper {
-            lr: state.float(LR)?,
-            betas: (state.float(BETA1)?, state.float(BETA2)?),
-            eps: state.float(EPS)?,
-            weight_decay: state.float(WEIGHT_DECAY)?,
-            amsgrad: state.bool(AMSGRAD)?,
+        let optimizer = self.name;
+        let hypers = self.groups.read_configs(state, |state, key| {
+            Ok(Hyper {
+                optimizer,
+                lr: state.float(&key(LR))?,
+                betas: (state.float(&key(BETA1))?, state.float(&key(BETA2))?),
+                eps: state.float(&key(EPS))?,
+                weight_decay: state.float(&key(WEIGHT_DECAY))?,
+                amsgrad: state.bool(&key(AMSGRAD))?,
+            })
+        })?;
+        // Whether each parameter's group uses AMSGrad, which decides its state's names.
+        let amsgrad: Vec<bool> = self
+            .groups
+            .groups
+            .iter()
+            .zip(&hypers)
+            .flat_map(|(g, h)| std::iter::repeat_n(h.amsgrad, g.range().len()))
+            .collect();
+        let names_of = |amsgrad: bool| -> &'static [&'static str] {
+            if amsgrad {
+                &[STEP, EXP_AVG, EXP_AVG_SQ, MAX_EXP_AVG_SQ]
+            } else {
+                &[STEP, EXP_AVG, EXP_AVG_SQ]
+            }
         };
-        h.validate(self.name)?;
-        let mut names: Vec<&str> = vec![STEP, EXP_AVG, EXP_AVG_SQ];
-        if h.amsgrad {
-            names.push(MAX_EXP_AVG_SQ);
-        }
+        let params = &self.groups.params;
         let mut misfits = Vec::new();
-        let mut found: Vec<BTreeMap<&str, &Tensor<T>>> = vec![BTreeMap::new(); self.params.len()];
+        let mut found: Vec<BTreeMap<&str, &Tensor<T>>> = vec![BTreeMap::new(); params.len()];
         for ((i, key), t) in &state.tensors {
-            let Some(p) = self.params.get(*i) else {
+            let Some(p) = params.get(*i) else {
                 misfits.push(format!(
                     "`{key}` of parameter {i}: the optimizer has {} parameters",
-                    self.params.len()
+                    params.len()
                 ));
                 continue;
             };
+            let names = names_of(amsgrad[*i]);
             let Some(&name) = names.iter().find(|n| *n == key) else {
                 misfits.push(format!(
                     "`{key}` of parameter {i}: expected one of {names:?} (amsgrad {})",
-                    h.amsgrad
+                    amsgrad[*i]
                 ));
                 continue;
             };
@@ -405,11 +390,12 @@ impl<T: Element> Core<T> {
             }
             found[*i].insert(name, t);
         }
-        let mut out = vec![None; self.params.len()];
+        let mut out = vec![None; params.len()];
         for (i, tensors) in found.iter().enumerate() {
             if tensors.is_empty() {
                 continue; // No step yet: no state, as in PyTorch.
             }
+            let names = names_of(amsgrad[i]);
             let missing: Vec<&str> = names
                 .iter()
                 .copied()
@@ -440,7 +426,7 @@ impl<T: Element> Core<T> {
                 step: step as u64,
                 exp_avg: copy(EXP_AVG)?,
                 exp_avg_sq: copy(EXP_AVG_SQ)?,
-                max_exp_avg_sq: h.amsgrad.then(|| copy(MAX_EXP_AVG_SQ)).transpose()?,
+                max_exp_avg_sq: amsgrad[i].then(|| copy(MAX_EXP_AVG_SQ)).transpose()?,
             });
         }
         if !misfits.is_empty() {
@@ -452,30 +438,98 @@ impl<T: Element> Core<T> {
                 ),
             });
         }
-        Ok((h, out))
+        Ok((hypers, out))
     }
 
-    /// PyTorch's print of an optimizer: its name and its group's hyper-parameters, sorted.
-    fn fmt(&self, h: &Hyper, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} (\nParameter Group 0\n    amsgrad: {}\n    betas: ({}, {})\n    eps: {}\n    lr: {}\n    params: {}\n    weight_decay: {}\n)",
-            self.name,
-            if h.amsgrad { "True" } else { "False" },
-            h.betas.0,
-            h.betas.1,
-            h.eps,
-            h.lr,
-            self.params.len(),
-            h.weight_decay
-        )
+    /// PyTorch's print of an optimizer: its name and each group's hyper-parameters, sorted.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.groups.fmt(self.name, f, |h| {
+            vec![
+                ("amsgrad", if h.amsgrad { "True" } else { "False" }.into()),
+                ("betas", format!("({}, {})", h.betas.0, h.betas.1)),
+                ("eps", h.eps.to_string()),
+                ("lr", h.lr.to_string()),
+                ("weight_decay", h.weight_decay.to_string()),
+            ]
+        })
     }
 
     fn zero_grad(&self) {
-        for p in &self.params {
+        for p in &self.groups.params {
             p.zero_grad();
         }
     }
+}
+
+/// One update of one group's parameters that have a gradient.
+fn step_group<'a, T: Element>(
+    name: &str,
+    decoupled: bool,
+    h: &Hyper,
+    params: &[Var<T>],
+    slots: impl Iterator<Item = &'a mut Option<ParamState<T>>>,
+) -> Result<()> {
+    for (p, slot) in params.iter().zip(slots) {
+        if !p.requires_grad() {
+            continue;
+        }
+        let Some(shape) = p.grad_shape() else {
+            continue;
+        };
+        if shape != p.value().shape() {
+            return Err(OptimError::Shape {
+                what: format!("{name}: gradient"),
+                expected: p.shape(),
+                found: shape,
+            });
+        }
+        // Borrowed, not copied; a weight gradient kept as a product is multiplied out here
+        // once, since the second moment needs its elements.
+        let grad = p.grad_ref();
+        let g = grad.as_ref().expect("a gradient is there (grad_shape)");
+        let contiguous;
+        let g = match g.as_slice() {
+            Some(_) => g,
+            None => {
+                contiguous = g.reshape(&shape)?;
+                &contiguous
+            }
+        };
+        let gs = g.as_slice().expect("reshape gives the standard layout");
+        let st = slot.get_or_insert_with(|| ParamState {
+            step: 0,
+            exp_avg: Tensor::zeros(&shape),
+            exp_avg_sq: Tensor::zeros(&shape),
+            max_exp_avg_sq: h.amsgrad.then(|| Tensor::zeros(&shape)),
+        });
+        st.step += 1;
+        let u = Update::new(h, decoupled, st.step);
+        let mut value = p.value_mut();
+        if value.as_slice().is_none() {
+            // Only a parameter made from a strided array lands here; from now on it is
+            // contiguous.
+            *value = value.reshape(&shape)?;
+        }
+        let ps = value.as_slice_mut().expect("made contiguous above");
+        let ms = st.exp_avg.as_slice_mut().expect("state is contiguous");
+        let vs = st.exp_avg_sq.as_slice_mut().expect("state is contiguous");
+        let elements = ps.iter_mut().zip(gs).zip(ms).zip(vs);
+        match st.max_exp_avg_sq.as_mut() {
+            None => elements.for_each(|(((p, &g), m), v)| {
+                u.moments(p, g, m, v);
+                u.apply(p, *m, *v);
+            }),
+            Some(max) => {
+                let maxs = max.as_slice_mut().expect("state is contiguous");
+                elements.zip(maxs).for_each(|((((p, &g), m), v), max)| {
+                    u.moments(p, g, m, v);
+                    *max = maximum(*max, *v);
+                    u.apply(p, *m, *max);
+                })
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Adam as `torch.optim.Adam` computes it, for each parameter `p` with gradient `g`, its own
@@ -510,7 +564,6 @@ impl<T: Element> Core<T> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Adam<T: Element = f32> {
-    config: AdamConfig,
     core: Core<T>,
 }
 
@@ -521,16 +574,33 @@ impl<T: Element> Adam<T> {
     /// learning rate, eps or weight decay is negative or not finite, or a beta is outside
     /// `[0, 1)` (PyTorch's rules).
     pub fn new(params: Vec<Var<T>>, config: AdamConfig) -> Result<Self> {
-        config.validate()?;
+        Self::with_groups(vec![ParamGroup::new(params, config)])
+    }
+
+    /// An optimizer over several groups of parameters, each with its own hyper-parameters
+    /// (PyTorch's `Adam([{'params': ..., 'lr': ...}, ...])`, with every setting spelled out:
+    /// `AdamConfig { lr: 1e-4, ..base }`).
+    ///
+    /// Errors as [`new`](Adam::new) does for any group, and when a group is empty or a
+    /// parameter is in more than one group.
+    pub fn with_groups(groups: Vec<ParamGroup<T, AdamConfig>>) -> Result<Self> {
+        let groups = groups
+            .into_iter()
+            .map(|g| ParamGroup::new(g.params, g.config.hyper()))
+            .collect();
         Ok(Adam {
-            config,
-            core: Core::new("Adam", false, params)?,
+            core: Core::new("Adam", false, groups)?,
         })
     }
 
-    /// The hyper-parameters.
+    /// The hyper-parameters (of the first group, when there are several).
     pub fn config(&self) -> AdamConfig {
-        self.config
+        self.core.groups.first().into()
+    }
+
+    /// The hyper-parameters of each group, in order.
+    pub fn group_configs(&self) -> Vec<AdamConfig> {
+        self.core.groups.iter().map(|(h, _)| h.into()).collect()
     }
 }
 
@@ -559,7 +629,6 @@ impl<T: Element> Adam<T> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct AdamW<T: Element = f32> {
-    config: AdamWConfig,
     core: Core<T>,
 }
 
@@ -570,115 +639,131 @@ impl<T: Element> AdamW<T> {
     /// learning rate, eps or weight decay is negative or not finite, or a beta is outside
     /// `[0, 1)` (PyTorch's rules).
     pub fn new(params: Vec<Var<T>>, config: AdamWConfig) -> Result<Self> {
-        config.validate()?;
+        Self::with_groups(vec![ParamGroup::new(params, config)])
+    }
+
+    /// An optimizer over several groups of parameters, each with its own hyper-parameters
+    /// (PyTorch's `AdamW([{'params': ..., 'weight_decay': 0.0}, ...])`, with every setting
+    /// spelled out: `AdamWConfig { weight_decay: 0.0, ..base }`, the usual way to keep biases
+    /// and norms out of the decay).
+    ///
+    /// Errors as [`new`](AdamW::new) does for any group, and when a group is empty or a
+    /// parameter is in more than one group.
+    pub fn with_groups(groups: Vec<ParamGroup<T, AdamWConfig>>) -> Result<Self> {
+        let groups = groups
+            .into_iter()
+            .map(|g| ParamGroup::new(g.params, g.config.hyper()))
+            .collect();
         Ok(AdamW {
-            config,
-            core: Core::new("AdamW", true, params)?,
+            core: Core::new("AdamW", true, groups)?,
         })
     }
 
-    /// The hyper-parameters.
+    /// The hyper-parameters (of the first group, when there are several).
     pub fn config(&self) -> AdamWConfig {
-        self.config
+        self.core.groups.first().into()
+    }
+
+    /// The hyper-parameters of each group, in order.
+    pub fn group_configs(&self) -> Vec<AdamWConfig> {
+        self.core.groups.iter().map(|(h, _)| h.into()).collect()
     }
 }
 
-impl<T: Element> std::fmt::Debug for Adam<T> {
-    /// What PyTorch prints for an optimizer: its name and its group's hyper-parameters.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.core.fmt(&self.config.hyper(), f)
-    }
-}
-
-impl<T: Element> std::fmt::Debug for AdamW<T> {
-    /// What PyTorch prints for an optimizer: its name and its group's hyper-parameters.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.core.fmt(&self.config.hyper(), f)
-    }
-}
-
-impl<T: Element> Optimizer<T> for Adam<T> {
-    fn step(&mut self) -> Result<()> {
-        self.core.step(&self.config.hyper())
-    }
-
-    fn zero_grad(&self) {
-        self.core.zero_grad();
-    }
-
-    fn lr(&self) -> f64 {
-        self.config.lr
-    }
-
-    fn set_lr(&mut self, lr: f64) -> Result<()> {
-        check_rate("Adam", LR, lr)?;
-        self.config.lr = lr;
-        Ok(())
-    }
-
-    fn params(&self) -> &[Var<T>] {
-        &self.core.params
-    }
-
-    /// Settings `lr`, `betas[0]`, `betas[1]`, `eps`, `weight_decay`, `amsgrad`; per parameter
-    /// that has stepped, `step` (0-d), `exp_avg`, `exp_avg_sq` and, with AMSGrad,
-    /// `max_exp_avg_sq`.
-    fn state_dict(&self) -> OptimizerState<T> {
-        self.core.state_dict(&self.config.hyper())
-    }
-
-    fn load_state_dict(&mut self, state: &OptimizerState<T>) -> Result<()> {
-        let (h, params) = self.core.read_state(state)?;
-        self.config = AdamConfig {
+impl From<Hyper> for AdamConfig {
+    fn from(h: Hyper) -> Self {
+        AdamConfig {
             lr: h.lr,
             betas: h.betas,
             eps: h.eps,
             weight_decay: h.weight_decay,
             amsgrad: h.amsgrad,
-        };
-        self.core.state = params;
-        Ok(())
+        }
     }
 }
 
-impl<T: Element> Optimizer<T> for AdamW<T> {
-    fn step(&mut self) -> Result<()> {
-        self.core.step(&self.config.hyper())
-    }
-
-    fn zero_grad(&self) {
-        self.core.zero_grad();
-    }
-
-    fn lr(&self) -> f64 {
-        self.config.lr
-    }
-
-    fn set_lr(&mut self, lr: f64) -> Result<()> {
-        check_rate("AdamW", LR, lr)?;
-        self.config.lr = lr;
-        Ok(())
-    }
-
-    fn params(&self) -> &[Var<T>] {
-        &self.core.params
-    }
-
-    /// As [`Adam`]'s, under the optimizer name `AdamW`.
-    fn state_dict(&self) -> OptimizerState<T> {
-        self.core.state_dict(&self.config.hyper())
-    }
-
-    fn load_state_dict(&mut self, state: &OptimizerState<T>) -> Result<()> {
-        let (h, params) = self.core.read_state(state)?;
-        self.config = AdamWConfig {
+impl From<Hyper> for AdamWConfig {
+    fn from(h: Hyper) -> Self {
+        AdamWConfig {
             lr: h.lr,
             betas: h.betas,
             eps: h.eps,
             weight_decay: h.weight_decay,
             amsgrad: h.amsgrad,
-        };
-        self.core.state = params;
-        Ok(())
+        }
     }
 }
+
+/// The `Debug` and [`Optimizer`] implementations of [`Adam`] and [`AdamW`], which differ only in
+/// their [`Core`]'s name and decay.
+macro_rules! adam_optimizer {
+    ($ty:ident) => {
+        impl<T: Element> std::fmt::Debug for $ty<T> {
+            /// What PyTorch prints for an optimizer: its name and each group's
+            /// hyper-parameters.
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.core.fmt(f)
+            }
+        }
+
+        impl<T: Element> Optimizer<T> for $ty<T> {
+            fn step(&mut self) -> Result<()> {
+                self.core.step()
+            }
+
+            fn zero_grad(&self) {
+                self.core.zero_grad();
+            }
+
+            fn lr(&self) -> f64 {
+                self.core.groups.first().lr
+            }
+
+            fn set_lr(&mut self, lr: f64) -> Result<()> {
+                self.core.groups.set_lr(lr)
+            }
+
+            fn num_groups(&self) -> usize {
+                self.core.groups.groups.len()
+            }
+
+            fn lrs(&self) -> Vec<f64> {
+                self.core.groups.lrs()
+            }
+
+            fn set_group_lr(&mut self, group: usize, lr: f64) -> Result<()> {
+                self.core.groups.set_group_lr(self.core.name, group, lr)
+            }
+
+            fn initial_lrs(&self) -> Vec<f64> {
+                self.core.groups.initial_lrs()
+            }
+
+            fn group_params(&self, group: usize) -> Option<&[Var<T>]> {
+                self.core.groups.group_params(group)
+            }
+
+            fn params(&self) -> &[Var<T>] {
+                &self.core.groups.params
+            }
+
+            /// Settings `lr`, `betas[0]`, `betas[1]`, `eps`, `weight_decay`, `amsgrad` (for
+            /// groups after the first, `param_groups.<g>.lr`, ..., with `param_groups`, their
+            /// number); per parameter that has stepped, `step` (0-d), `exp_avg`, `exp_avg_sq`
+            /// and, with AMSGrad, `max_exp_avg_sq`. The optimizer's name is the type's.
+            fn state_dict(&self) -> OptimizerState<T> {
+                self.core.state_dict()
+            }
+
+            fn load_state_dict(&mut self, state: &OptimizerState<T>) -> Result<()> {
+                let (hypers, params) = self.core.read_state(state)?;
+                self.core.groups.set_configs(hypers);
+                self.core.state = params;
+                Ok(())
+            }
+        }
+    };
+}
+
+adam_optimizer!(Adam);
+adam_optimizer!(AdamW);

@@ -8,6 +8,9 @@
 //!   the gradient (`torch.optim.Adam`) or decoupled from it (`torch.optim.AdamW`).
 //! - [`StepLR`], [`CosineAnnealingLR`], [`ExponentialLR`]: schedules as pure functions of the
 //!   epoch ([`LrSchedule`]).
+//! - [`ParamGroup`]: several groups of parameters in one optimizer, each with its own
+//!   hyper-parameters (`SGD::with_groups`, ...: PyTorch's `param_groups`); schedules act on every
+//!   group from its own initial rate ([`Optimizer::schedule`]).
 //! - [`Optimizer::state_dict`], [`Optimizer::load_state_dict`]: the optimizer's state
 //!   (momentum buffers or moments, hyper-parameters, step counts) as plain data keyed by
 //!   parameter index, for resuming ([`state`]).
@@ -37,12 +40,14 @@
 
 mod adam;
 mod error;
+mod group;
 mod schedule;
 mod sgd;
 pub mod state;
 
 pub use adam::{Adam, AdamConfig, AdamW, AdamWConfig};
 pub use error::{OptimError, Result};
+pub use group::ParamGroup;
 pub use schedule::{CosineAnnealingLR, ExponentialLR, LrSchedule, StepLR};
 pub use sgd::{SgdConfig, SGD};
 pub use state::{OptimizerState, Setting};
@@ -56,12 +61,57 @@ pub trait Optimizer<T: Element> {
     fn step(&mut self) -> Result<()>;
     /// Forgets the gradients of all parameters.
     fn zero_grad(&self);
-    /// The current learning rate.
+    /// The learning rate of the first parameter group (of the only one, for an optimizer made
+    /// with `new`).
     fn lr(&self) -> f64;
-    /// Sets the learning rate; errors when it is negative or not finite.
+    /// Sets the learning rate of every parameter group to `lr`; errors when it is negative or
+    /// not finite. To keep groups' rates apart, use [`set_group_lr`](Optimizer::set_group_lr)
+    /// or [`schedule`](Optimizer::schedule).
     fn set_lr(&mut self, lr: f64) -> Result<()>;
-    /// The parameters, in the order given (the indices of [`OptimizerState::tensors`]).
+    /// The number of parameter groups (PyTorch's `len(optimizer.param_groups)`): 1 for an
+    /// optimizer made with `new`, and by default.
+    fn num_groups(&self) -> usize {
+        1
+    }
+    /// The learning rate of each parameter group, in order (by default, of the one group).
+    fn lrs(&self) -> Vec<f64> {
+        vec![self.lr()]
+    }
+    /// Sets the learning rate of one parameter group; errors when there is no such group or
+    /// the rate is negative or not finite. By default, for one group: `set_lr` for group 0.
+    fn set_group_lr(&mut self, group: usize, lr: f64) -> Result<()> {
+        if group >= self.num_groups() {
+            return Err(OptimError::Invalid {
+                message: format!(
+                    "expected a parameter group index below {}, found {group}",
+                    self.num_groups()
+                ),
+            });
+        }
+        self.set_lr(lr)
+    }
+    /// The learning rate each group was given when the optimizer was made: the base rate its
+    /// schedule scales (PyTorch's `initial_lr`). [`load_state_dict`](Optimizer::load_state_dict)
+    /// does not change it, so a resumed run made with the same configuration schedules the same.
+    fn initial_lrs(&self) -> Vec<f64>;
+    /// The parameters of one group (`None` when there is no such group): a slice of
+    /// [`params`](Optimizer::params), since groups hold consecutive parameters. By default,
+    /// for one group: all of them.
+    fn group_params(&self, group: usize) -> Option<&[Var<T>]> {
+        (group == 0).then(|| self.params())
+    }
+    /// The parameters of all groups, group after group (the indices of
+    /// [`OptimizerState::tensors`]).
     fn params(&self) -> &[Var<T>];
+    /// Sets every group's learning rate to `schedule`'s rate at `step`, from the group's
+    /// [`initial_lr`](Optimizer::initial_lrs): what PyTorch's `scheduler.step()` does to each
+    /// of `param_groups`. `step` counts what the schedule counts (epochs or batches).
+    fn schedule(&mut self, schedule: &dyn LrSchedule, step: usize) -> Result<()> {
+        for (group, base) in self.initial_lrs().into_iter().enumerate() {
+            self.set_group_lr(group, schedule.lr(base, step))?;
+        }
+        Ok(())
+    }
     /// The state needed to resume exactly: hyper-parameters, counters and per-parameter
     /// tensors (PyTorch's `optimizer.state_dict()`).
     fn state_dict(&self) -> OptimizerState<T>;

@@ -1,7 +1,8 @@
 //! Stochastic gradient descent.
 
+use crate::group::{GroupConfig, Groups};
 use crate::state::{OptimizerState, Setting};
-use crate::{OptimError, Optimizer, Result};
+use crate::{OptimError, Optimizer, ParamGroup, Result};
 use autograd::{Element, Tensor, Var};
 
 /// The hyper-parameters of [`SGD`], with PyTorch's names and defaults (`lr` has none in
@@ -48,8 +49,7 @@ const MOMENTUM_BUFFER: &str = "momentum_buffer";
 /// The update runs in place, in one pass over each parameter, its gradient and its buffer:
 /// no array is allocated per step (the buffer is allocated once, on the first step).
 pub struct SGD<T: Element = f32> {
-    params: Vec<Var<T>>,
-    config: SgdConfig,
+    groups: Groups<T, SgdConfig>,
     buffers: Vec<Option<Tensor<T>>>,
     steps: u64,
 }
@@ -81,6 +81,21 @@ impl SgdConfig {
     }
 }
 
+impl GroupConfig for SgdConfig {
+    fn lr(&self) -> f64 {
+        self.lr
+    }
+    fn set_lr(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+    fn validate(&self) -> Result<()> {
+        SgdConfig::validate(self)
+    }
+    fn check_lr(&self, lr: f64) -> Result<()> {
+        check_rate("lr", lr)
+    }
+}
+
 fn check_rate(name: &'static str, v: f64) -> Result<()> {
     if !(v.is_finite() && v >= 0.0) {
         return Err(OptimError::Hyperparameter {
@@ -100,20 +115,33 @@ impl<T: Element> SGD<T> {
     /// hyper-parameter is negative or not finite, dampening is above 1, or Nesterov is asked
     /// for without momentum or with dampening (PyTorch's rules).
     pub fn new(params: Vec<Var<T>>, config: SgdConfig) -> Result<Self> {
-        crate::check_params("SGD", &params)?;
-        config.validate()?;
-        let buffers = vec![None; params.len()];
+        Self::with_groups(vec![ParamGroup::new(params, config)])
+    }
+
+    /// An optimizer over several groups of parameters, each with its own hyper-parameters
+    /// (PyTorch's `SGD([{'params': ..., 'lr': ...}, ...])`, with every setting spelled out:
+    /// `SgdConfig { lr: 0.01, ..base }`).
+    ///
+    /// Errors as [`new`](SGD::new) does for any group, and when a group is empty or a
+    /// parameter is in more than one group.
+    pub fn with_groups(groups: Vec<ParamGroup<T, SgdConfig>>) -> Result<Self> {
+        let groups = Groups::new("SGD", groups)?;
+        let buffers = vec![None; groups.params.len()];
         Ok(SGD {
-            params,
-            config,
+            groups,
             buffers,
             steps: 0,
         })
     }
 
-    /// The hyper-parameters.
+    /// The hyper-parameters (of the first group, when there are several).
     pub fn config(&self) -> SgdConfig {
-        self.config
+        self.groups.first()
+    }
+
+    /// The hyper-parameters of each group, in order.
+    pub fn group_configs(&self) -> Vec<SgdConfig> {
+        self.groups.iter().map(|(c, _)| c).collect()
     }
 
     /// The momentum buffers, one per parameter (`None` before its first step or without
@@ -131,105 +159,67 @@ impl<T: Element> SGD<T> {
 impl<T: Element> std::fmt::Debug for SGD<T> {
     /// What PyTorch prints for an optimizer: its name and its group's hyper-parameters.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let c = self.config;
-        write!(
-            f,
-            "SGD (\nParameter Group 0\n    dampening: {}\n    lr: {}\n    momentum: {}\n    nesterov: {}\n    params: {}\n    weight_decay: {}\n)",
-            c.dampening,
-            c.lr,
-            c.momentum,
-            if c.nesterov { "True" } else { "False" },
-            self.params.len(),
-            c.weight_decay
-        )
+        self.groups.fmt("SGD", f, |c| {
+            vec![
+                ("dampening", c.dampening.to_string()),
+                ("lr", c.lr.to_string()),
+                ("momentum", c.momentum.to_string()),
+                ("nesterov", if c.nesterov { "True" } else { "False" }.into()),
+                ("weight_decay", c.weight_decay.to_string()),
+            ]
+        })
     }
 }
 
 impl<T: Element> Optimizer<T> for SGD<T> {
-    /// One update of every parameter that has a gradient, read once with
-    /// [`Var::grad_into`] straight into the momentum buffer or the parameter, never copied.
+    /// One update of every parameter that has a gradient, group by group.
     fn step(&mut self) -> Result<()> {
-        let c = self.config;
-        let (lr, mu, wd) = (
-            T::from_f64_lossy(c.lr),
-            T::from_f64_lossy(c.momentum),
-            T::from_f64_lossy(c.weight_decay),
-        );
-        let keep = T::from_f64_lossy(1.0 - c.dampening);
         self.steps += 1;
-        for (p, buf) in self.params.iter().zip(&mut self.buffers) {
-            if !p.requires_grad() {
-                continue;
-            }
-            let Some(shape) = p.grad_shape() else {
-                continue;
-            };
-            if shape != p.value().shape() {
-                return Err(OptimError::Shape {
-                    what: "SGD: gradient".into(),
-                    expected: p.shape(),
-                    found: shape,
-                });
-            }
-            let grad_into = |alpha: T, beta: T, dst: &mut Tensor<T>| {
-                p.grad_into(alpha, beta, dst)
-                    .map_err(|e| OptimError::Invalid {
-                        message: format!("SGD: {e}"),
-                    })
-            };
-            let mut value = p.value_mut();
-            if c.momentum == 0.0 {
-                // p ← p - lr (g + λ p) = (1 - lr λ) p - lr g
-                grad_into(-lr, T::one() - lr * wd, &mut value)?;
-                continue;
-            }
-            // b ← μ b + (1 - τ)(g + λ p), or g + λ p on the first step.
-            let b = match buf {
-                Some(b) => {
-                    grad_into(keep, mu, b)?;
-                    if c.weight_decay != 0.0 {
-                        b.scaled_add(keep * wd, &value)?;
-                    }
-                    b
-                }
-                None => {
-                    let mut b = Tensor::zeros(&shape);
-                    grad_into(T::one(), T::zero(), &mut b)?;
-                    if c.weight_decay != 0.0 {
-                        b.scaled_add(wd, &value)?;
-                    }
-                    buf.insert(b)
-                }
-            };
-            if c.nesterov {
-                // p ← p - lr (g + λ p + μ b) = (1 - lr λ) p - lr g - lr μ b
-                grad_into(-lr, T::one() - lr * wd, &mut value)?;
-                value.scaled_add(-lr * mu, b)?;
-            } else {
-                value.scaled_add(-lr, b)?;
-            }
+        let mut buffers = self.buffers.iter_mut();
+        for (c, params) in self.groups.iter() {
+            let group_buffers = buffers.by_ref().take(params.len());
+            step_group(c, params, group_buffers)?;
         }
         Ok(())
     }
-
     fn params(&self) -> &[Var<T>] {
-        &self.params
+        &self.groups.params
     }
 
+    fn num_groups(&self) -> usize {
+        self.groups.groups.len()
+    }
+
+    fn lrs(&self) -> Vec<f64> {
+        self.groups.lrs()
+    }
+
+    fn set_group_lr(&mut self, group: usize, lr: f64) -> Result<()> {
+        self.groups.set_group_lr("SGD", group, lr)
+    }
+
+    fn initial_lrs(&self) -> Vec<f64> {
+        self.groups.initial_lrs()
+    }
+
+    fn group_params(&self, group: usize) -> Option<&[Var<T>]> {
+        self.groups.group_params(group)
+    }
+
+    /// Settings `lr`, `momentum`, `dampening`, `weight_decay`, `nesterov` (for groups after
+    /// the first, `param_groups.<g>.lr`, ..., with `param_groups`, their number) and `step`;
+    /// per parameter that has a buffer, `momentum_buffer`.
     fn state_dict(&self) -> OptimizerState<T> {
-        let c = self.config;
         let mut state = OptimizerState::new("SGD");
-        for (name, v) in [
-            ("lr", c.lr),
-            ("momentum", c.momentum),
-            ("dampening", c.dampening),
-            ("weight_decay", c.weight_decay),
-        ] {
-            state.settings.insert(name.into(), Setting::Float(v));
-        }
-        state
-            .settings
-            .insert("nesterov".into(), Setting::Bool(c.nesterov));
+        self.groups.write_settings(&mut state, |c| {
+            vec![
+                ("lr", Setting::Float(c.lr)),
+                ("momentum", Setting::Float(c.momentum)),
+                ("dampening", Setting::Float(c.dampening)),
+                ("weight_decay", Setting::Float(c.weight_decay)),
+                ("nesterov", Setting::Bool(c.nesterov)),
+            ]
+        });
         state
             .settings
             .insert("step".into(), Setting::Int(self.steps));
@@ -243,36 +233,103 @@ impl<T: Element> Optimizer<T> for SGD<T> {
 
     fn load_state_dict(&mut self, state: &OptimizerState<T>) -> Result<()> {
         state.check_optimizer("SGD")?;
-        let config = SgdConfig {
-            lr: state.float("lr")?,
-            momentum: state.float("momentum")?,
-            dampening: state.float("dampening")?,
-            weight_decay: state.float("weight_decay")?,
-            nesterov: state.bool("nesterov")?,
-        };
-        config.validate()?;
+        let configs = self.groups.read_configs(state, |state, key| {
+            Ok(SgdConfig {
+                lr: state.float(&key("lr"))?,
+                momentum: state.float(&key("momentum"))?,
+                dampening: state.float(&key("dampening"))?,
+                weight_decay: state.float(&key("weight_decay"))?,
+                nesterov: state.bool(&key("nesterov"))?,
+            })
+        })?;
         let steps = state.int("step")?;
-        let shapes: Vec<Vec<usize>> = self.params.iter().map(Var::shape).collect();
+        let shapes: Vec<Vec<usize>> = self.groups.params.iter().map(Var::shape).collect();
         let buffers = state.per_parameter(MOMENTUM_BUFFER, &shapes)?;
-        self.config = config;
+        self.groups.set_configs(configs);
         self.buffers = buffers;
         self.steps = steps;
         Ok(())
     }
 
     fn zero_grad(&self) {
-        for p in &self.params {
+        for p in &self.groups.params {
             p.zero_grad();
         }
     }
 
     fn lr(&self) -> f64 {
-        self.config.lr
+        self.groups.first().lr
     }
 
     fn set_lr(&mut self, lr: f64) -> Result<()> {
-        check_rate("lr", lr)?;
-        self.config.lr = lr;
-        Ok(())
+        self.groups.set_lr(lr)
     }
+}
+
+/// One update of one group's parameters that have a gradient, read once with
+/// [`Var::grad_into`] straight into the momentum buffer or the parameter, never copied.
+fn step_group<'a, T: Element>(
+    c: SgdConfig,
+    params: &[Var<T>],
+    buffers: impl Iterator<Item = &'a mut Option<Tensor<T>>>,
+) -> Result<()> {
+    let (lr, mu, wd) = (
+        T::from_f64_lossy(c.lr),
+        T::from_f64_lossy(c.momentum),
+        T::from_f64_lossy(c.weight_decay),
+    );
+    let keep = T::from_f64_lossy(1.0 - c.dampening);
+    for (p, buf) in params.iter().zip(buffers) {
+        if !p.requires_grad() {
+            continue;
+        }
+        let Some(shape) = p.grad_shape() else {
+            continue;
+        };
+        if shape != p.value().shape() {
+            return Err(OptimError::Shape {
+                what: "SGD: gradient".into(),
+                expected: p.shape(),
+                found: shape,
+            });
+        }
+        let grad_into = |alpha: T, beta: T, dst: &mut Tensor<T>| {
+            p.grad_into(alpha, beta, dst)
+                .map_err(|e| OptimError::Invalid {
+                    message: format!("SGD: {e}"),
+                })
+        };
+        let mut value = p.value_mut();
+        if c.momentum == 0.0 {
+            // p ← p - lr (g + λ p) = (1 - lr λ) p - lr g
+            grad_into(-lr, T::one() - lr * wd, &mut value)?;
+            continue;
+        }
+        // b ← μ b + (1 - τ)(g + λ p), or g + λ p on the first step.
+        let b = match buf {
+            Some(b) => {
+                grad_into(keep, mu, b)?;
+                if c.weight_decay != 0.0 {
+                    b.scaled_add(keep * wd, &value)?;
+                }
+                b
+            }
+            None => {
+                let mut b = Tensor::zeros(&shape);
+                grad_into(T::one(), T::zero(), &mut b)?;
+                if c.weight_decay != 0.0 {
+                    b.scaled_add(wd, &value)?;
+                }
+                buf.insert(b)
+            }
+        };
+        if c.nesterov {
+            // p ← p - lr (g + λ p + μ b) = (1 - lr λ) p - lr g - lr μ b
+            grad_into(-lr, T::one() - lr * wd, &mut value)?;
+            value.scaled_add(-lr * mu, b)?;
+        } else {
+            value.scaled_add(-lr, b)?;
+        }
+    }
+    Ok(())
 }

@@ -5,7 +5,7 @@
 use autograd::{Tensor, Var};
 use optim::{
     Adam, AdamConfig, AdamW, AdamWConfig, CosineAnnealingLR, LrSchedule, OptimError, Optimizer,
-    OptimizerState, SgdConfig, SGD,
+    OptimizerState, ParamGroup, SgdConfig, SGD,
 };
 use tensor::testing::assert_slices_close;
 
@@ -53,17 +53,17 @@ fn reference_loss(p: &[Var<f64>]) -> Var<f64> {
     fit.add(&quadratic.sum_all()).unwrap().add(&decay).unwrap()
 }
 
-/// Runs the reference problem for `torch::STEPS` steps, setting the learning rate from
-/// `lr_at(step)` before each when given, and returns the parameters after each step.
+/// Runs the reference problem for `torch::STEPS` steps, setting every group's learning rate
+/// from `schedule` before each when given, and returns the parameters after each step.
 fn reference_trajectory(
     opt: &mut dyn Optimizer<f64>,
-    lr_at: Option<&dyn Fn(usize) -> f64>,
+    schedule: Option<&dyn LrSchedule>,
 ) -> Vec<f64> {
     let params = opt.params().to_vec();
     let mut out = Vec::new();
     for step in 0..torch::STEPS {
-        if let Some(lr_at) = lr_at {
-            opt.set_lr(lr_at(step)).unwrap();
+        if let Some(schedule) = schedule {
+            opt.schedule(schedule, step).unwrap();
         }
         opt.zero_grad();
         reference_loss(&params).backward().unwrap();
@@ -125,19 +125,181 @@ fn trajectories_match_pytorch() {
 }
 
 #[test]
-fn a_schedule_through_set_lr_matches_pytorchs_scheduler() {
+fn a_schedule_matches_pytorchs_scheduler() {
     let mut opt = reference_optimizer(true, 0.1, (0.9, 0.999), 1e-8, 0.1, false);
     let schedule = CosineAnnealingLR {
         t_max: torch::STEPS,
         eta_min: 0.001,
     };
-    let lr_at = |step: usize| schedule.lr(0.1, step);
-    let got = reference_trajectory(opt.as_mut(), Some(&lr_at));
+    let got = reference_trajectory(opt.as_mut(), Some(&schedule));
     assert_slices_close(&got, torch::ADAMW_COSINE, 1e-12, 1e-14, &[torch::STEPS, 19]);
     // The schedule changed the trajectory: the constant rate does not give these numbers.
     let mut constant = reference_optimizer(true, 0.1, (0.9, 0.999), 1e-8, 0.1, false);
     let unscheduled = reference_trajectory(constant.as_mut(), None);
     assert!((unscheduled[19 * 7] - torch::ADAMW_COSINE[19 * 7]).abs() > 1e-3);
+}
+
+/// The reference parameters split as PyTorch's group script splits them: `[W]` and `[b, s]`.
+fn two_groups<C: Copy>(first: C, second: C) -> Vec<ParamGroup<f64, C>> {
+    let mut p = reference_params();
+    let rest = p.split_off(1);
+    vec![ParamGroup::new(p, first), ParamGroup::new(rest, second)]
+}
+
+#[test]
+fn parameter_groups_match_pytorchs_param_groups() {
+    let mut sgd = SGD::with_groups(two_groups(
+        SgdConfig {
+            lr: 0.05,
+            momentum: 0.9,
+            nesterov: true,
+            ..Default::default()
+        },
+        SgdConfig {
+            lr: 0.1,
+            momentum: 0.5,
+            dampening: 0.1,
+            weight_decay: 0.01,
+            ..Default::default()
+        },
+    ))
+    .unwrap();
+    let got = reference_trajectory(&mut sgd, None);
+    assert_slices_close(&got, torch::SGD_GROUPS, 1e-12, 1e-14, &[torch::STEPS, 19]);
+
+    let mut adam = Adam::with_groups(two_groups(
+        AdamConfig {
+            lr: 0.05,
+            amsgrad: true,
+            weight_decay: 0.1,
+            ..Default::default()
+        },
+        AdamConfig {
+            lr: 0.1,
+            betas: (0.8, 0.99),
+            eps: 1e-3,
+            ..Default::default()
+        },
+    ))
+    .unwrap();
+    let got = reference_trajectory(&mut adam, None);
+    assert_slices_close(&got, torch::ADAM_GROUPS, 1e-12, 1e-14, &[torch::STEPS, 19]);
+
+    // A schedule acts on every group, from each group's own initial rate.
+    let mut adamw = AdamW::with_groups(two_groups(
+        AdamWConfig {
+            lr: 0.1,
+            weight_decay: 0.1,
+            ..Default::default()
+        },
+        AdamWConfig {
+            lr: 0.02,
+            weight_decay: 0.0,
+            ..Default::default()
+        },
+    ))
+    .unwrap();
+    let schedule = CosineAnnealingLR {
+        t_max: torch::STEPS,
+        eta_min: 0.001,
+    };
+    let got = reference_trajectory(&mut adamw, Some(&schedule));
+    assert_slices_close(
+        &got,
+        torch::ADAMW_GROUPS_COSINE,
+        1e-12,
+        1e-14,
+        &[torch::STEPS, 19],
+    );
+    let expected_last = [schedule.lr(0.1, 7), schedule.lr(0.02, 7)];
+    assert_eq!(adamw.lrs(), expected_last);
+    assert_eq!(adamw.initial_lrs(), [0.1, 0.02]);
+}
+
+#[test]
+fn groups_are_checked_printed_and_resumed_per_group() {
+    let config = AdamConfig::default();
+    // A parameter in two groups, and an empty group, are errors naming the groups.
+    let w = param(&[1.0, 2.0]);
+    let err = Adam::with_groups(vec![
+        ParamGroup::new(vec![w.clone()], config),
+        ParamGroup::new(vec![param(&[0.0]), w.clone()], config),
+    ])
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Adam: expected each parameter in one group, found a parameter of shape [2] in group 0 and again in group 1"
+    );
+    let err = SGD::with_groups(vec![
+        ParamGroup::new(vec![w.clone()], SgdConfig::default()),
+        ParamGroup::new(vec![], SgdConfig::default()),
+    ])
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "SGD: expected every parameter group to hold a parameter, found group 1 empty"
+    );
+    let bad = AdamConfig {
+        eps: -1.0,
+        ..config
+    };
+    assert!(matches!(
+        Adam::with_groups(two_groups(config, bad)),
+        Err(OptimError::Hyperparameter { name: "eps", .. })
+    ));
+
+    let mut opt = Adam::with_groups(two_groups(
+        config,
+        AdamConfig {
+            lr: 0.1,
+            amsgrad: true,
+            ..config
+        },
+    ))
+    .unwrap();
+    assert_eq!(opt.num_groups(), 2);
+    assert_eq!(opt.group_params(1).unwrap().len(), 2);
+    assert!(opt.group_params(2).is_none());
+    assert!(opt.set_group_lr(2, 0.1).is_err());
+    assert!(opt.set_group_lr(1, -0.1).is_err());
+    assert_eq!(
+        format!("{opt:?}"),
+        "Adam (\nParameter Group 0\n    amsgrad: False\n    betas: (0.9, 0.999)\n    eps: 0.00000001\n    lr: 0.001\n    params: 1\n    weight_decay: 0\n\nParameter Group 1\n    amsgrad: True\n    betas: (0.9, 0.999)\n    eps: 0.00000001\n    lr: 0.1\n    params: 2\n    weight_decay: 0\n)"
+    );
+    let params = opt.params().to_vec();
+    reference_loss(&params).backward().unwrap();
+    opt.step().unwrap();
+    opt.set_group_lr(1, 0.05).unwrap();
+    let state = opt.state_dict();
+    assert_eq!(state.settings["param_groups"], optim::Setting::Int(2));
+    assert_eq!(
+        state.settings["param_groups.1.lr"],
+        optim::Setting::Float(0.05)
+    );
+    assert!(state
+        .tensors
+        .contains_key(&(2, "max_exp_avg_sq".to_string())));
+    assert!(!state
+        .tensors
+        .contains_key(&(0, "max_exp_avg_sq".to_string())));
+
+    // Resumed into the same groups: every group's settings come back.
+    let mut resumed = Adam::with_groups(two_groups(config, config)).unwrap();
+    resumed.load_state_dict(&state).unwrap();
+    assert_eq!(resumed.lrs(), [0.001, 0.05]);
+    assert!(resumed.group_configs()[1].amsgrad);
+    // A one-group optimizer refuses a two-group state, and the other way round.
+    let mut one = Adam::new(reference_params(), config).unwrap();
+    let err = one.load_state_dict(&state).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Adam state: expected 1 parameter groups, found 2"
+    );
+    let err = resumed.load_state_dict(&one.state_dict()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Adam state: expected 2 parameter groups, found 1"
+    );
 }
 
 fn param(v: &[f64]) -> Var<f64> {

@@ -197,6 +197,7 @@ struct UserSgd {
     params: Vec<Var<f64>>,
     cfg: SgdConfig,
     buffers: Vec<Option<Tensor<f64>>>,
+    initial_lr: f64,
 }
 
 impl Optimizer<f64> for UserSgd {
@@ -233,6 +234,9 @@ impl Optimizer<f64> for UserSgd {
         self.cfg.lr = lr;
         Ok(())
     }
+    fn initial_lrs(&self) -> Vec<f64> {
+        vec![self.initial_lr]
+    }
     fn params(&self) -> &[Var<f64>] {
         &self.params
     }
@@ -259,6 +263,7 @@ fn linear_trajectory(cfg: SgdConfig, user: bool) -> Vec<f64> {
             params: params.clone(),
             cfg,
             buffers: vec![None, None],
+            initial_lr: cfg.lr,
         })
     } else {
         Box::new(SGD::new(params, cfg).unwrap())

@@ -100,3 +100,43 @@ emit(
         lambda opt: torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=STEPS, eta_min=0.001),
     ),
 )
+
+# Parameter groups: one optimizer, W in one group and b, s in another, each with its own
+# hyper-parameters; the AdamW run also has a schedule acting on both groups.
+emit(
+    "SGD_GROUPS",
+    trajectory(
+        lambda ps: torch.optim.SGD(
+            [
+                {"params": ps[:1], "lr": 0.05, "momentum": 0.9, "nesterov": True},
+                {"params": ps[1:], "lr": 0.1, "momentum": 0.5, "dampening": 0.1, "weight_decay": 0.01},
+            ],
+            foreach=False,
+        )
+    ),
+)
+emit(
+    "ADAM_GROUPS",
+    trajectory(
+        lambda ps: torch.optim.Adam(
+            [
+                {"params": ps[:1], "lr": 0.05, "amsgrad": True, "weight_decay": 0.1},
+                {"params": ps[1:], "lr": 0.1, "betas": (0.8, 0.99), "eps": 1e-3},
+            ],
+            foreach=False,
+        )
+    ),
+)
+emit(
+    "ADAMW_GROUPS_COSINE",
+    trajectory(
+        lambda ps: torch.optim.AdamW(
+            [
+                {"params": ps[:1], "lr": 0.1, "weight_decay": 0.1},
+                {"params": ps[1:], "lr": 0.02, "weight_decay": 0.0},
+            ],
+            foreach=False,
+        ),
+        lambda opt: torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=STEPS, eta_min=0.001),
+    ),
+)
