@@ -1,5 +1,5 @@
 //! Small seeded 2-D datasets for the first labs: a line through two points, a noisy line, two
-//! Gaussian blobs, XOR, and concentric rings ("donuts").
+//! Gaussian blobs, XOR, concentric rings ("donuts") and two interleaved half-circles ("moons").
 //!
 //! Each generator is generic over the element type (`f32` or `f64`), deterministic for a given
 //! seed (and version of the `rand` crate), and checks its arguments: a zero count or a negative
@@ -7,7 +7,7 @@
 //! (row `i` belongs to class `i % num_classes`, or for XOR to corner `i % 4`), so any prefix is
 //! balanced.
 
-use std::f64::consts::TAU;
+use std::f64::consts::{PI, TAU};
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -15,6 +15,7 @@ use rand_distr::StandardNormal;
 use tensor::{Element, Tensor};
 
 use crate::error::{invalid, Result};
+use crate::BatchSampler;
 
 /// Inputs and targets for regression: `x` and `y` of shape `[n, 1]`, and the line
 /// `y = slope * x + intercept` they were made from.
@@ -62,6 +63,43 @@ impl<T: Element> Classification<T> {
             counts[l] += 1;
         }
         counts
+    }
+
+    /// The mini-batches of one epoch in `sampler`'s order, each as its points `[b, 2]` and
+    /// their labels (PyTorch's `for x, y in DataLoader(TensorDataset(x, y), ...)`).
+    ///
+    /// Errors when the sampler is over another number of items than this set has.
+    ///
+    /// ```
+    /// use datasets::{synthetic, BatchSampler};
+    /// let moons = synthetic::two_moons::<f32>(10, 0.1, 0)?;
+    /// let sampler = BatchSampler::new(moons.len(), 4, true, 0, false)?;
+    /// let sizes: Vec<(Vec<usize>, usize)> = moons
+    ///     .batches(&sampler, 0)?
+    ///     .map(|(x, labels)| (x.shape().to_vec(), labels.len()))
+    ///     .collect();
+    /// assert_eq!(sizes, [(vec![4, 2], 4), (vec![4, 2], 4), (vec![2, 2], 2)]);
+    /// # Ok::<(), datasets::DatasetError>(())
+    /// ```
+    pub fn batches<'a>(
+        &'a self,
+        sampler: &BatchSampler,
+        epoch: u64,
+    ) -> Result<impl Iterator<Item = (Tensor<T>, Vec<usize>)> + 'a> {
+        if sampler.len() != self.len() {
+            return Err(invalid(
+                "Classification::batches",
+                format!(
+                    "the sampler is over {} items, expected the set's {}",
+                    sampler.len(),
+                    self.len()
+                ),
+            ));
+        }
+        Ok(sampler.epoch(epoch).map(move |idx| {
+            let x = self.x.select_rows(&idx).expect("indices below len()");
+            (x, idx.iter().map(|&i| self.labels[i]).collect())
+        }))
     }
 
     fn new(points: Vec<(f64, f64)>, labels: Vec<usize>, num_classes: usize) -> Result<Self> {
@@ -310,6 +348,45 @@ pub fn donuts<T: Element>(
     Classification::new(points, labels, n_rings)
 }
 
+/// Two interleaved half-circles, scikit-learn's `make_moons`: moon 0 is the upper half of the
+/// unit circle, `(cos t, sin t)`, and moon 1 the same turned over and moved by `(1, 0.5)`,
+/// `(1 - cos t, 0.5 - sin t)`, with `t` evenly spaced over `[0, π]` in each moon; then Gaussian
+/// noise of standard deviation `noise` on both coordinates. Rows alternate between the moons
+/// (row `i` is in moon `i % 2`), so any prefix is balanced.
+///
+/// Errors when `n` is 0 or `noise` negative or not finite.
+///
+/// ```
+/// let d = datasets::synthetic::two_moons::<f64>(6, 0.0, 0)?;
+/// assert_eq!(d.labels, vec![0, 1, 0, 1, 0, 1]);
+/// assert_eq!(d.x.to_vec()[..4], [1.0, 0.0, 0.0, 0.5]); // t = 0 in each moon
+/// # Ok::<(), datasets::DatasetError>(())
+/// ```
+pub fn two_moons<T: Element>(n: usize, noise: f64, seed: u64) -> Result<Classification<T>> {
+    const OP: &str = "two_moons";
+    check_count(OP, "n", n)?;
+    check_spread(OP, "noise", noise)?;
+    let mut rng = StdRng::seed_from_u64(seed);
+    let sizes = [n.div_ceil(2), n / 2];
+    let mut points = Vec::with_capacity(n);
+    let mut labels = Vec::with_capacity(n);
+    for i in 0..n {
+        let (moon, j) = (i % 2, i / 2);
+        let t = if sizes[moon] > 1 {
+            PI * j as f64 / (sizes[moon] - 1) as f64
+        } else {
+            0.0
+        };
+        let (x, y) = match moon {
+            0 => (t.cos(), t.sin()),
+            _ => (1.0 - t.cos(), 0.5 - t.sin()),
+        };
+        points.push((x + noise * normal(&mut rng), y + noise * normal(&mut rng)));
+        labels.push(moon);
+    }
+    Classification::new(points, labels, 2)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -380,6 +457,51 @@ mod tests {
         }
         assert!(two_blobs::<f64>(0, centers, 0.5, 0).is_err());
         assert!(two_blobs::<f64>(3, centers, -1.0, 0).is_err());
+    }
+
+    #[test]
+    fn two_moons_lie_on_their_half_circles() {
+        let d = two_moons::<f64>(101, 0.0, 3).unwrap();
+        assert_eq!(d.class_counts(), vec![51, 50]);
+        for ((x, y), &moon) in rows(&d.x).into_iter().zip(&d.labels) {
+            let (cx, cy, up) = if moon == 0 {
+                (0.0, 0.0, 1.0)
+            } else {
+                (1.0, 0.5, -1.0)
+            };
+            assert!(((x - cx).hypot(y - cy) - 1.0).abs() < 1e-12, "({x}, {y})");
+            assert!(up * (y - cy) >= -1e-12, "({x}, {y}) on the wrong half");
+        }
+        let noisy = two_moons::<f64>(101, 0.1, 3).unwrap();
+        assert_ne!(noisy.x.to_vec(), d.x.to_vec());
+        assert_eq!(
+            noisy.x.to_vec(),
+            two_moons::<f64>(101, 0.1, 3).unwrap().x.to_vec()
+        );
+        assert!(two_moons::<f64>(0, 0.1, 0).is_err());
+        assert!(two_moons::<f64>(10, f64::NAN, 0).is_err());
+    }
+
+    #[test]
+    fn batches_cover_the_set_once_and_check_the_sampler() {
+        let d = two_moons::<f64>(10, 0.1, 0).unwrap();
+        let sampler = BatchSampler::new(10, 3, true, 1, false).unwrap();
+        let mut seen = Vec::new();
+        for (x, labels) in d.batches(&sampler, 2).unwrap() {
+            for (row, label) in rows(&x).into_iter().zip(labels) {
+                let i = rows(&d.x).iter().position(|r| *r == row).unwrap();
+                assert_eq!(d.labels[i], label);
+                seen.push(i);
+            }
+        }
+        seen.sort();
+        assert_eq!(seen, (0..10).collect::<Vec<_>>());
+        let other = BatchSampler::new(9, 3, true, 1, false).unwrap();
+        let err = d.batches(&other, 0).err().unwrap().to_string();
+        assert!(
+            err.contains("the sampler is over 9 items, expected the set's 10"),
+            "{err}"
+        );
     }
 
     #[test]

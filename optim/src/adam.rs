@@ -1,7 +1,7 @@
 //! Adam and AdamW: adaptive moment estimation, with the weight decay added to the gradient
 //! (`torch.optim.Adam`) or decoupled from it (`torch.optim.AdamW`).
 
-use crate::group::{GroupConfig, Groups};
+use crate::group::{config_setters, GroupConfig, Groups};
 use crate::state::{OptimizerState, Setting};
 use crate::{OptimError, Optimizer, ParamGroup, Result};
 use autograd::{Element, Tensor, Var};
@@ -22,6 +22,13 @@ pub struct AdamConfig {
     /// Normalise by the running maximum of the second moment (AMSGrad).
     pub amsgrad: bool,
 }
+
+config_setters!(AdamConfig {
+    betas: (f64, f64),
+    eps: f64,
+    weight_decay: f64,
+    amsgrad: bool,
+});
 
 impl Default for AdamConfig {
     /// PyTorch's defaults: lr 1e-3, betas (0.9, 0.999), eps 1e-8, no weight decay.
@@ -52,6 +59,13 @@ pub struct AdamWConfig {
     /// Normalise by the running maximum of the second moment (AMSGrad).
     pub amsgrad: bool,
 }
+
+config_setters!(AdamWConfig {
+    betas: (f64, f64),
+    eps: f64,
+    weight_decay: f64,
+    amsgrad: bool,
+});
 
 impl Default for AdamWConfig {
     /// PyTorch's defaults: lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight decay 0.01.

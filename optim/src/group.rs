@@ -261,3 +261,26 @@ impl<T: Element, C: GroupConfig> Groups<T, C> {
         write!(f, ")")
     }
 }
+
+/// Writes a configuration's constructor from its learning rate (PyTorch's one argument an
+/// optimizer needs) and one chainable setter per other field, so a configuration reads as
+/// PyTorch's keyword arguments: `SgdConfig::new(0.1).momentum(0.9).nesterov(true)`.
+macro_rules! config_setters {
+    ($config:ident { $($field:ident: $ty:ty),* $(,)? }) => {
+        impl $config {
+            /// The defaults with learning rate `lr` (checked when the optimizer is made).
+            pub fn new(lr: f64) -> Self {
+                $config { lr, ..Default::default() }
+            }
+            $(
+                #[doc = concat!("This configuration with `", stringify!($field), "` set (see the field).")]
+                #[must_use]
+                pub fn $field(mut self, $field: $ty) -> Self {
+                    self.$field = $field;
+                    self
+                }
+            )*
+        }
+    };
+}
+pub(crate) use config_setters;

@@ -1,6 +1,6 @@
 //! Stochastic gradient descent.
 
-use crate::group::{GroupConfig, Groups};
+use crate::group::{config_setters, GroupConfig, Groups};
 use crate::state::{OptimizerState, Setting};
 use crate::{OptimError, Optimizer, ParamGroup, Result};
 use autograd::{Element, Tensor, Var};
@@ -20,6 +20,13 @@ pub struct SgdConfig {
     /// Nesterov momentum (needs momentum > 0 and dampening = 0, as in PyTorch).
     pub nesterov: bool,
 }
+
+config_setters!(SgdConfig {
+    momentum: f64,
+    dampening: f64,
+    weight_decay: f64,
+    nesterov: bool,
+});
 
 impl Default for SgdConfig {
     fn default() -> Self {

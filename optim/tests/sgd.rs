@@ -312,3 +312,31 @@ fn an_empty_parameter_list_is_an_error() {
     let err = SGD::<f32>::new(Vec::new(), SgdConfig::default()).unwrap_err();
     assert!(err.to_string().contains("empty parameter list"), "{err}");
 }
+
+#[test]
+fn configurations_read_as_pytorchs_keyword_arguments() {
+    let sgd = optim::SgdConfig::new(0.1)
+        .momentum(0.9)
+        .nesterov(true)
+        .weight_decay(1e-4);
+    let spelled_out = SgdConfig {
+        lr: 0.1,
+        momentum: 0.9,
+        nesterov: true,
+        weight_decay: 1e-4,
+        ..Default::default()
+    };
+    assert_eq!(sgd, spelled_out);
+    let adamw = optim::AdamWConfig::new(3e-4)
+        .betas((0.9, 0.95))
+        .amsgrad(true);
+    assert_eq!(
+        (adamw.lr, adamw.betas, adamw.weight_decay),
+        (3e-4, (0.9, 0.95), 0.01)
+    );
+    assert!(adamw.amsgrad);
+    assert_eq!(optim::AdamConfig::new(1e-3), optim::AdamConfig::default());
+    // Checked when the optimizer is made, as a literal is.
+    let w = Var::parameter(Tensor::from_vec(&[1], vec![1.0f64]).unwrap());
+    assert!(SGD::new(vec![w], SgdConfig::new(-1.0)).is_err());
+}

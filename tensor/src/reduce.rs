@@ -152,6 +152,35 @@ impl<T: Element> Tensor<T> {
         Ok(self.argmax_axis(1, false)?.into_iter().collect())
     }
 
+    /// The fraction of rows of a 2-D tensor of scores (logits or probabilities) whose largest
+    /// value is in the column of the row's label: a classifier's accuracy.
+    ///
+    /// Errors when the tensor is not 2-D, or `labels` does not have one label per row, or
+    /// there are no rows.
+    ///
+    /// ```
+    /// use tensor::Tensor;
+    /// let scores = Tensor::from_vec(&[4, 2], vec![0.9f32, 0.1, 0.2, 0.8, 0.6, 0.4, 0.3, 0.7])?;
+    /// assert_eq!(scores.accuracy(&[0, 1, 1, 1])?, 0.75);
+    /// assert!(scores.accuracy(&[0, 1]).is_err());
+    /// # Ok::<(), tensor::TensorError>(())
+    /// ```
+    pub fn accuracy(&self, labels: &[usize]) -> Result<f64> {
+        let pred = self.argmax_rows()?;
+        if pred.len() != labels.len() || labels.is_empty() {
+            return Err(TensorError::Invalid {
+                op: "accuracy",
+                message: format!(
+                    "expected one label per row of the scores' {} rows (at least one), found {} labels",
+                    pred.len(),
+                    labels.len()
+                ),
+            });
+        }
+        let right = pred.iter().zip(labels).filter(|(p, l)| p == l).count();
+        Ok(right as f64 / labels.len() as f64)
+    }
+
     /// Softmax along `axis`: `exp(x - max) / sum(exp(x - max))`, stable for logits of any size
     /// (PyTorch's `torch.softmax`).
     ///
