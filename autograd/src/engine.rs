@@ -1,6 +1,6 @@
 //! The backward pass: reverse creation order over the reachable graph, without recursion.
 
-use crate::var::{set_grad_enabled, BackwardCtx, Origin};
+use crate::var::{is_anomaly_enabled, set_grad_enabled, BackwardCtx, Origin};
 use crate::{AutogradError, Result, Var};
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -39,7 +39,8 @@ pub struct BackwardOptions {
     /// again: Hessian-vector products, gradient penalties (PyTorch's `create_graph`).
     pub create_graph: bool,
     /// Check every gradient a backward rule produces, and fail with the name of the first op
-    /// whose gradient is NaN or infinite.
+    /// whose gradient is NaN or infinite. Always on in anomaly mode
+    /// ([`detect_anomaly`](crate::detect_anomaly)), which also names where the op was made.
     pub check_finite: bool,
 }
 
@@ -184,6 +185,7 @@ fn run<T: Element>(
 ) -> Result<Vec<Option<Var<T>>>> {
     let recording = opts.create_graph;
     let retain = opts.retain_graph || opts.create_graph;
+    let check_finite = opts.check_finite || is_anomaly_enabled();
     let _mode = set_grad_enabled(recording);
 
     // Reachable op nodes, found with an explicit stack; processed by id descending, which is
@@ -201,7 +203,7 @@ fn run<T: Element>(
         }
         match &*v.0.origin.borrow() {
             Origin::Leaf => continue,
-            Origin::Freed(op) => return Err(AutogradError::GraphFreed { op }),
+            Origin::Freed(op, _) => return Err(AutogradError::GraphFreed { op }),
             Origin::Op(rec) => {
                 stack.extend(rec.inputs.iter().filter(|i| i.requires_grad()).cloned())
             }
@@ -237,8 +239,11 @@ fn run<T: Element>(
         let origin = if retain {
             None
         } else {
-            let name = node.op_name().expect("an op node");
-            Some(node.0.origin.replace(Origin::Freed(name)))
+            let freed = match &*node.0.origin.borrow() {
+                Origin::Op(rec) => Origin::Freed(rec.name, rec.location),
+                _ => unreachable!("only op nodes are collected"),
+            };
+            Some(node.0.origin.replace(freed))
         };
         let borrowed;
         let rec = match &origin {
@@ -260,7 +265,8 @@ fn run<T: Element>(
         };
         let grads = (rec.backward)(&ctx)?;
         for (i, p) in ctx.deferred.take() {
-            products.push((rec.inputs[i].clone(), (rec.name, node.id(), i), p));
+            let at = (rec.name, node.id(), i, rec.location);
+            products.push((rec.inputs[i].clone(), at, p));
         }
         debug_assert_eq!(
             grads.len(),
@@ -280,11 +286,12 @@ fn run<T: Element>(
             } else {
                 gi.sum_to_shape(&input.shape())?
             };
-            if opts.check_finite && !gi.value().all_finite() {
+            if check_finite && !gi.value().all_finite() {
                 return Err(AutogradError::NonFiniteGradient {
                     op: rec.name,
                     node: node.id(),
                     input: i,
+                    location: rec.location,
                 });
             }
             let slot = pending.entry(input.id()).or_default();
@@ -306,13 +313,18 @@ fn run<T: Element>(
             leaf.grad_slot().add_dense(g.into_tensor())?;
         }
     }
-    for (leaf, (op, node, input), p) in products {
+    for (leaf, (op, node, input, location), p) in products {
         let mut slot = leaf.grad_slot();
         slot.add_product(p);
         // Checked like every other gradient: multiplied out, which gives the same values
         // `grad()` would.
-        if opts.check_finite && !slot.settle().as_ref().is_none_or(Tensor::all_finite) {
-            return Err(AutogradError::NonFiniteGradient { op, node, input });
+        if check_finite && !slot.settle().as_ref().is_none_or(Tensor::all_finite) {
+            return Err(AutogradError::NonFiniteGradient {
+                op,
+                node,
+                input,
+                location,
+            });
         }
     }
     Ok(captured)

@@ -1,6 +1,7 @@
 //! The one error type of the `autograd` crate.
 
 use std::fmt;
+use std::panic::Location;
 use tensor::TensorError;
 
 /// What went wrong building or differentiating a graph.
@@ -30,7 +31,8 @@ pub enum AutogradError {
         /// The operation that produced the value.
         op: &'static str,
     },
-    /// With finite-gradient checking on: the first op whose backward produced NaN or infinity.
+    /// With finite-gradient checking or anomaly mode on: the first op whose backward produced
+    /// NaN or infinity.
     NonFiniteGradient {
         /// The operation whose backward rule produced it.
         op: &'static str,
@@ -38,6 +40,9 @@ pub enum AutogradError {
         node: u64,
         /// Which input of the op received the non-finite gradient.
         input: usize,
+        /// Where the op was called from, when it was made in anomaly mode
+        /// ([`detect_anomaly`](crate::detect_anomaly)).
+        location: Option<&'static Location<'static>>,
     },
     /// An argument that is invalid for a reason other than shape; says what was expected and found.
     Invalid {
@@ -68,9 +73,23 @@ impl fmt::Display for AutogradError {
                 f,
                 "set_requires_grad: only leaves can change requires_grad, found the output of `{op}`; detach() it first"
             ),
-            AutogradError::NonFiniteGradient { op, node, input } => write!(
+            AutogradError::NonFiniteGradient {
+                op,
+                node,
+                input,
+                location: Some(at),
+            } => write!(
                 f,
-                "backward: `{op}` (node #{node}) produced a non-finite gradient for its input {input}"
+                "backward: `{op}` (node #{node}, created at {at}) produced a non-finite gradient for its input {input}"
+            ),
+            AutogradError::NonFiniteGradient {
+                op,
+                node,
+                input,
+                location: None,
+            } => write!(
+                f,
+                "backward: `{op}` (node #{node}) produced a non-finite gradient for its input {input}; build the graph under autograd::detect_anomaly to see where the op was created"
             ),
             AutogradError::Invalid { op, message } => write!(f, "{op}: {message}"),
         }

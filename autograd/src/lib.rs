@@ -19,6 +19,9 @@
 //! - The graph holds no `Rc` cycles; [`live_nodes`] counts nodes so tests can prove it.
 //! - [`gradcheck`] compares any function's gradients with finite differences, on both
 //!   backward paths.
+//! - The graph can be looked at: [`Var::inputs`] walks it, [`to_dot`] and [`to_mermaid`] draw
+//!   it, and anomaly mode ([`detect_anomaly`]) names the first op whose gradient is not
+//!   finite and the line of your code that made it.
 //!
 //! ## Quick start: one step of gradient descent on a linear model
 //! ```
@@ -57,6 +60,9 @@
 //! | `print(x)`: `tensor([...], grad_fn=<...>)` | `println!("{x:?}")`, the same form |
 //! | `x.detach()` | [`Var::detach`] (copies the value) |
 //! | `torch.autograd.gradcheck` | [`gradcheck`] (returns a report) |
+//! | `y.grad_fn.name()`, `y.grad_fn.next_functions` | [`Var::op_name`], [`Var::inputs`] (the input values; empty once a backward pass freed the graph, unless `retain_graph`) |
+//! | torchviz's `make_dot(loss, params=dict(model.named_parameters()))` | [`to_dot`]`(&loss, &model.named_parameters())` (Graphviz DOT), [`to_mermaid`] (a Mermaid flowchart) |
+//! | `with torch.autograd.detect_anomaly():`, `torch.autograd.set_detect_anomaly(True)` | `detect_anomaly(\|\| ...)` ([`detect_anomaly`]), `let _a = detect_anomaly_guard();`, [`set_detect_anomaly`]: the first op whose gradient is NaN or infinite, and the `file:line:column` that made it ([`Var::created_at`]) |
 //! | `F.linear`, `F.cross_entropy`, `F.nll_loss`, `F.mse_loss`, `F.binary_cross_entropy` | [`Var::linear`], [`Var::cross_entropy`], [`Var::nll_loss`], [`Var::mse_loss`], [`Var::binary_cross_entropy`] |
 
 #![warn(missing_docs)]
@@ -64,15 +70,18 @@
 mod engine;
 mod error;
 mod gradcheck;
+mod graph;
 mod ops;
 mod var;
 
 pub use engine::{grad, grad_with, BackwardOptions};
 pub use error::{AutogradError, Result};
 pub use gradcheck::{gradcheck, GradCheckReport, InputCheck};
+pub use graph::{to_dot, to_mermaid};
 pub use ops::{Conv2dOptions, Reduction};
 pub use tensor::{Element, Tensor, TensorError, Window2d};
 pub use var::{
-    is_grad_enabled, live_nodes, no_grad, no_grad_guard, set_grad_enabled, BackwardCtx, BackwardFn,
+    detect_anomaly, detect_anomaly_guard, is_anomaly_enabled, is_grad_enabled, live_nodes, no_grad,
+    no_grad_guard, set_detect_anomaly, set_grad_enabled, AnomalyModeGuard, BackwardCtx, BackwardFn,
     GradModeGuard, Var,
 };

@@ -3,6 +3,7 @@
 use crate::{AutogradError, Result};
 use std::cell::{Cell, Ref, RefCell, RefMut};
 use std::fmt;
+use std::panic::Location;
 use std::rc::Rc;
 use tensor::{Element, Tensor};
 
@@ -10,6 +11,7 @@ thread_local! {
     static NEXT_ID: Cell<u64> = const { Cell::new(0) };
     static LIVE_NODES: Cell<usize> = const { Cell::new(0) };
     static GRAD_ENABLED: Cell<bool> = const { Cell::new(true) };
+    static ANOMALY_ENABLED: Cell<bool> = const { Cell::new(false) };
 }
 
 /// The number of graph nodes ([`Var`]s, leaves included) alive on this thread.
@@ -79,6 +81,86 @@ pub fn set_grad_enabled(enabled: bool) -> GradModeGuard {
     GradModeGuard { previous }
 }
 
+/// Whether anomaly mode is on on this thread (see [`detect_anomaly`]).
+pub fn is_anomaly_enabled() -> bool {
+    ANOMALY_ENABLED.with(Cell::get)
+}
+
+/// Restores the previous anomaly mode when dropped; made by [`detect_anomaly_guard`] and
+/// [`set_detect_anomaly`].
+#[must_use = "anomaly mode is restored when the guard is dropped"]
+pub struct AnomalyModeGuard {
+    previous: bool,
+}
+
+impl Drop for AnomalyModeGuard {
+    fn drop(&mut self) {
+        ANOMALY_ENABLED.with(|a| a.set(self.previous));
+    }
+}
+
+/// Runs `f` in anomaly mode (PyTorch's `with torch.autograd.detect_anomaly():`) and returns
+/// what it returns. While it runs, every op records the file, line and column of the code that
+/// called it ([`Var::created_at`]), and every backward pass checks each gradient it computes
+/// (as [`BackwardOptions::check_finite`](crate::BackwardOptions::check_finite) does): the
+/// first op whose backward gives a NaN or an infinity fails the pass with an
+/// [`AutogradError::NonFiniteGradient`] naming that op and where it was created. Anomaly mode
+/// is restored afterwards, also when `f` returns early or panics.
+///
+/// Both halves need the mode: run the forward pass inside it to record where ops were made,
+/// and the backward pass inside it to check. Off (the default), an op records no location and
+/// a backward pass checks nothing.
+///
+/// The location is that of the nearest caller outside this crate: for an op called by a
+/// layer of `nn` (`Linear::forward`), the line in that layer.
+///
+/// ```
+/// use autograd::{detect_anomaly, Var};
+/// use tensor::Tensor;
+/// let x = Var::parameter(Tensor::from_vec(&[2], vec![0.0f64, 4.0])?);
+/// // d sqrt(x)/dx = 1 / (2 sqrt x): infinite at 0
+/// let (result, line) = detect_anomaly(|| (x.sqrt().sum_all().backward(), line!()));
+/// let message = result.unwrap_err().to_string();
+/// // "backward: `sqrt` (node #1, created at src/main.rs:6:44) produced a non-finite ..."
+/// assert!(message.contains("`sqrt`"));
+/// assert!(message.contains(&format!("created at {}:{line}:", file!())));
+/// # Ok::<(), autograd::AutogradError>(())
+/// ```
+pub fn detect_anomaly<R>(f: impl FnOnce() -> R) -> R {
+    let _guard = detect_anomaly_guard();
+    f()
+}
+
+/// The guard form of [`detect_anomaly`]: anomaly mode on this thread until the guard is
+/// dropped. Bind it to a name (`let _anomaly = detect_anomaly_guard();`): `let _ = ...` drops
+/// it at once.
+///
+/// ```
+/// use autograd::{detect_anomaly_guard, is_anomaly_enabled, Var};
+/// use tensor::Tensor;
+/// let x = Var::parameter(Tensor::from_vec(&[1], vec![0.0f64])?);
+/// let err = {
+///     let _anomaly = detect_anomaly_guard();
+///     let y = x.sqrt();
+///     assert!(y.created_at().is_some());
+///     y.sum_all().backward().unwrap_err()
+/// };
+/// assert!(err.to_string().contains("`sqrt`"));
+/// assert!(!is_anomaly_enabled());
+/// assert!(x.sqrt().created_at().is_none()); // off again: nothing recorded
+/// # Ok::<(), autograd::AutogradError>(())
+/// ```
+pub fn detect_anomaly_guard() -> AnomalyModeGuard {
+    set_detect_anomaly(true)
+}
+
+/// Sets anomaly mode on this thread until the guard is dropped (PyTorch's
+/// `torch.autograd.set_detect_anomaly`); see [`detect_anomaly`].
+pub fn set_detect_anomaly(enabled: bool) -> AnomalyModeGuard {
+    let previous = ANOMALY_ENABLED.with(|a| a.replace(enabled));
+    AnomalyModeGuard { previous }
+}
+
 /// What a backward rule is given: the gradient of the output, the op's inputs and its output.
 ///
 /// Rules are written with [`Var`] operations, so that the same rule, run with recording on,
@@ -142,10 +224,15 @@ impl<T: Element> BackwardCtx<'_, T> {
 /// and accumulates.
 pub type BackwardFn<T> = Box<dyn Fn(&BackwardCtx<'_, T>) -> Result<Vec<Option<Var<T>>>>>;
 
+/// Where an op was called from: recorded in anomaly mode only.
+pub(crate) type Caller = Option<&'static Location<'static>>;
+
 pub(crate) struct OpRecord<T: Element> {
     pub(crate) name: &'static str,
     pub(crate) inputs: Vec<Var<T>>,
     pub(crate) backward: BackwardFn<T>,
+    /// The user's code that made the op, in anomaly mode; `None` otherwise.
+    pub(crate) location: Caller,
 }
 
 pub(crate) enum Origin<T: Element> {
@@ -154,8 +241,9 @@ pub(crate) enum Origin<T: Element> {
     /// Made by an op whose inputs and backward rule are still held (inline: a box here was one
     /// more allocation per recorded op).
     Op(OpRecord<T>),
-    /// Made by an op whose graph a backward pass has freed.
-    Freed(&'static str),
+    /// Made by an op whose graph a backward pass has freed: its name and, in anomaly mode,
+    /// where it was made.
+    Freed(&'static str, Caller),
 }
 
 /// A weight gradient kept as the product `op(a) x op(b)` that makes it (for a linear layer,
@@ -369,6 +457,11 @@ impl<T: Element> Var<T> {
     ///
     /// `backward` must not capture `Var`s (that would make reference cycles): it receives the
     /// inputs and the output through its [`BackwardCtx`].
+    ///
+    /// In anomaly mode ([`detect_anomaly`]) the node also records where it was called from
+    /// ([`Var::created_at`]); an op of your own built on `from_op` reports its own caller's line
+    /// when it is marked `#[track_caller]` too.
+    #[track_caller]
     pub fn from_op(
         name: &'static str,
         value: Tensor<T>,
@@ -376,6 +469,13 @@ impl<T: Element> Var<T> {
         backward: impl Fn(&BackwardCtx<'_, T>) -> Result<Vec<Option<Var<T>>>> + 'static,
     ) -> Self {
         if is_grad_enabled() && inputs.iter().any(|v| v.requires_grad()) {
+            // Not `.then(Location::caller)`: called through a function pointer, it would give
+            // the location inside `bool::then`.
+            let location = if is_anomaly_enabled() {
+                Some(Location::caller())
+            } else {
+                None
+            };
             Self::make(
                 value,
                 true,
@@ -383,6 +483,7 @@ impl<T: Element> Var<T> {
                     name,
                     inputs: inputs.iter().map(|&v| v.clone()).collect(),
                     backward: Box::new(backward),
+                    location,
                 }),
             )
         } else {
@@ -466,7 +567,43 @@ impl<T: Element> Var<T> {
         match &*self.0.origin.borrow() {
             Origin::Leaf => None,
             Origin::Op(op) => Some(op.name),
-            Origin::Freed(name) => Some(name),
+            Origin::Freed(name, _) => Some(name),
+        }
+    }
+
+    /// The values the op that made this one was called with, in the order it took them
+    /// (PyTorch's `grad_fn.next_functions`, as values rather than functions): inputs that do
+    /// not require a gradient (a batch, a target) included. Empty for a leaf, and for a value
+    /// whose graph a backward pass has freed: pass
+    /// [`retain_graph`](crate::BackwardOptions::retain_graph) to
+    /// [`backward_opts`](Var::backward_opts) to walk a graph after differentiating it.
+    ///
+    /// ```
+    /// use autograd::Var;
+    /// use tensor::Tensor;
+    /// let w = Var::parameter(Tensor::<f32>::ones(&[2]));
+    /// let x = Var::constant(Tensor::ones(&[2]));
+    /// let y = (&w * &x).sum_all();
+    /// let mul = &y.inputs()[0];
+    /// assert_eq!(mul.op_name(), Some("mul"));
+    /// assert!(mul.inputs()[0].same_node(&w) && mul.inputs()[1].same_node(&x));
+    /// assert!(w.inputs().is_empty());
+    /// ```
+    pub fn inputs(&self) -> Vec<Var<T>> {
+        match &*self.0.origin.borrow() {
+            Origin::Op(op) => op.inputs.clone(),
+            Origin::Leaf | Origin::Freed(..) => Vec::new(),
+        }
+    }
+
+    /// Where the op that made this value was called from (file, line, column), when it was
+    /// made in anomaly mode ([`detect_anomaly`]); kept after a backward pass frees the graph.
+    /// `None` for a leaf and for an op made outside anomaly mode.
+    pub fn created_at(&self) -> Option<&'static Location<'static>> {
+        match &*self.0.origin.borrow() {
+            Origin::Op(op) => op.location,
+            Origin::Freed(_, location) => *location,
+            Origin::Leaf => None,
         }
     }
 

@@ -17,6 +17,7 @@
 //! - [`figures`]: PNG figures (learning curves, class scatters with decision
 //!   regions, loss-surface heat maps with contour lines, image grids); it takes
 //!   plain Rust data and depends on no other workspace crate.
+//! - [`graph`]: `--graph FILE`, one training step's autograd graph as Graphviz DOT (and PNG).
 //! - [`mnist`]: what the MNIST labs share: the linear model by hand, evaluation, the saved
 //!   model file ([`mnist::Architecture`], [`mnist::save_model`], [`mnist::load_model`]) and
 //!   the figures.
@@ -42,6 +43,7 @@ pub mod cli;
 pub mod common;
 pub mod digit;
 pub mod figures;
+pub mod graph;
 pub mod mnist;
 pub mod playground;
 pub mod train;

@@ -6,8 +6,12 @@
 //! - [`SGD`]: momentum, dampening, Nesterov momentum, weight decay (`torch.optim.SGD`).
 //! - [`Adam`] and [`AdamW`]: bias-corrected adaptive moments, AMSGrad, weight decay added to
 //!   the gradient (`torch.optim.Adam`) or decoupled from it (`torch.optim.AdamW`).
-//! - [`StepLR`], [`CosineAnnealingLR`], [`ExponentialLR`]: schedules as pure functions of the
-//!   epoch ([`LrSchedule`]).
+//! - [`StepLR`], [`CosineAnnealingLR`], [`ExponentialLR`], [`LinearLR`] (warm-up),
+//!   [`OneCycleLR`]: schedules as pure functions of the step ([`LrSchedule`]), composed one
+//!   after another by [`Sequential`] or [`LrSchedule::then`] (PyTorch's `SequentialLR`).
+//! - [`ReduceLROnPlateau`]: lowers every group's rate when a metric stops improving.
+//! - [`clip_grad_norm`], [`clip_grad_value`]: gradient clipping before a step
+//!   (`torch.nn.utils.clip_grad_norm_`, `clip_grad_value_`).
 //! - [`ParamGroup`]: several groups of parameters in one optimizer, each with its own
 //!   hyper-parameters (`SGD::with_groups`, ...: PyTorch's `param_groups`); schedules act on every
 //!   group from its own initial rate ([`Optimizer::schedule`]).
@@ -39,6 +43,7 @@
 #![warn(missing_docs)]
 
 mod adam;
+mod clip;
 mod error;
 mod group;
 mod schedule;
@@ -46,9 +51,13 @@ mod sgd;
 pub mod state;
 
 pub use adam::{Adam, AdamConfig, AdamW, AdamWConfig};
+pub use clip::{clip_grad_norm, clip_grad_norm_if_finite, clip_grad_value};
 pub use error::{OptimError, Result};
 pub use group::ParamGroup;
-pub use schedule::{CosineAnnealingLR, ExponentialLR, LrSchedule, StepLR};
+pub use schedule::{
+    AnnealStrategy, CosineAnnealingLR, ExponentialLR, LinearLR, LrSchedule, MinLr, OneCycleLR,
+    PlateauConfig, PlateauMode, ReduceLROnPlateau, Sequential, StepLR, ThresholdMode,
+};
 pub use sgd::{SgdConfig, SGD};
 pub use state::{OptimizerState, Setting};
 
@@ -106,7 +115,11 @@ pub trait Optimizer<T: Element> {
     /// Sets every group's learning rate to `schedule`'s rate at `step`, from the group's
     /// [`initial_lr`](Optimizer::initial_lrs): what PyTorch's `scheduler.step()` does to each
     /// of `param_groups`. `step` counts what the schedule counts (epochs or batches).
+    ///
+    /// Errors when the schedule's settings are invalid ([`LrSchedule::validate`]) or it gives a
+    /// negative or non-finite rate.
     fn schedule(&mut self, schedule: &dyn LrSchedule, step: usize) -> Result<()> {
+        schedule.validate()?;
         for (group, base) in self.initial_lrs().into_iter().enumerate() {
             self.set_group_lr(group, schedule.lr(base, step))?;
         }

@@ -11,6 +11,7 @@ use tensor::Element;
 impl<T: Element> Var<T> {
     /// `self + other` with broadcasting (PyTorch's `torch.add`).
     /// Backward: `∂/∂a = g`, `∂/∂b = g`.
+    #[track_caller]
     pub fn add(&self, other: &Var<T>) -> Result<Var<T>> {
         let value = self.value().add(&other.value())?;
         Ok(Var::from_op("add", value, &[self, other], |c| {
@@ -20,6 +21,7 @@ impl<T: Element> Var<T> {
 
     /// `self - other` with broadcasting (PyTorch's `torch.sub`).
     /// Backward: `∂/∂a = g`, `∂/∂b = -g`.
+    #[track_caller]
     pub fn sub(&self, other: &Var<T>) -> Result<Var<T>> {
         let value = self.value().sub(&other.value())?;
         Ok(Var::from_op("sub", value, &[self, other], |c| {
@@ -32,6 +34,7 @@ impl<T: Element> Var<T> {
 
     /// `self * other` element-wise with broadcasting (PyTorch's `torch.mul`).
     /// Backward: `∂/∂a = g·b`, `∂/∂b = g·a`.
+    #[track_caller]
     pub fn mul(&self, other: &Var<T>) -> Result<Var<T>> {
         let value = self.value().mul(&other.value())?;
         Ok(Var::from_op("mul", value, &[self, other], |c| {
@@ -44,6 +47,7 @@ impl<T: Element> Var<T> {
 
     /// `self / other` element-wise with broadcasting (PyTorch's `torch.div`).
     /// Backward: `∂/∂a = g / b`, `∂/∂b = -g·a / b² = -g·out / b`.
+    #[track_caller]
     pub fn div(&self, other: &Var<T>) -> Result<Var<T>> {
         let value = self.value().div(&other.value())?;
         Ok(Var::from_op("div", value, &[self, other], |c| {
@@ -57,12 +61,14 @@ impl<T: Element> Var<T> {
     }
 
     /// `-x` (PyTorch's `torch.neg`). Backward: `-g`.
+    #[track_caller]
     pub fn neg(&self) -> Var<T> {
         let value = self.value().neg();
         Var::from_op("neg", value, &[self], |c| Ok(vec![Some(c.grad.neg())]))
     }
 
     /// `x + s` for a scalar `s`. Backward: `g`.
+    #[track_caller]
     pub fn add_scalar(&self, s: T) -> Var<T> {
         let value = self.value().add_scalar(s);
         Var::from_op("add_scalar", value, &[self], |c| {
@@ -71,6 +77,7 @@ impl<T: Element> Var<T> {
     }
 
     /// `x · s` for a scalar `s`. Backward: `g · s`.
+    #[track_caller]
     pub fn mul_scalar(&self, s: T) -> Var<T> {
         let value = self.value().mul_scalar(s);
         Var::from_op("mul_scalar", value, &[self], move |c| {
@@ -104,6 +111,7 @@ var_operator!(Div, div);
 
 impl<T: Element> Add<T> for &Var<T> {
     type Output = Var<T>;
+    #[track_caller]
     fn add(self, rhs: T) -> Var<T> {
         self.add_scalar(rhs)
     }
@@ -111,6 +119,7 @@ impl<T: Element> Add<T> for &Var<T> {
 
 impl<T: Element> Sub<T> for &Var<T> {
     type Output = Var<T>;
+    #[track_caller]
     fn sub(self, rhs: T) -> Var<T> {
         self.add_scalar(-rhs)
     }
@@ -118,6 +127,7 @@ impl<T: Element> Sub<T> for &Var<T> {
 
 impl<T: Element> Mul<T> for &Var<T> {
     type Output = Var<T>;
+    #[track_caller]
     fn mul(self, rhs: T) -> Var<T> {
         self.mul_scalar(rhs)
     }
@@ -125,6 +135,7 @@ impl<T: Element> Mul<T> for &Var<T> {
 
 impl<T: Element> Div<T> for &Var<T> {
     type Output = Var<T>;
+    #[track_caller]
     fn div(self, rhs: T) -> Var<T> {
         self.mul_scalar(T::one() / rhs)
     }
@@ -132,6 +143,7 @@ impl<T: Element> Div<T> for &Var<T> {
 
 impl<T: Element> Neg for &Var<T> {
     type Output = Var<T>;
+    #[track_caller]
     fn neg(self) -> Var<T> {
         Var::neg(self)
     }

@@ -61,6 +61,7 @@ impl<T: Element> Var<T> {
     /// Unfolds every window of an NCHW batch into a column, `[C·kh·kw, N·OH·OW]` (PyTorch's
     /// `F.unfold` with the batch moved into the columns; see [`tensor::Tensor::im2col`]).
     /// Backward: `g` folded back, [`col2im`](Var::col2im).
+    #[track_caller]
     pub fn im2col(&self, window: &Window2d) -> Result<Var<T>> {
         let value = self.value().im2col(window)?;
         let shape = self.shape();
@@ -74,6 +75,7 @@ impl<T: Element> Var<T> {
     /// Folds columns `[C·kh·kw, N·OH·OW]` back into an NCHW batch of `shape`, summing where
     /// windows overlap (PyTorch's `F.fold`; see [`tensor::Tensor::col2im`]). It is the adjoint
     /// of [`im2col`](Var::im2col) and its gradient. Backward: `g` unfolded, `im2col`.
+    #[track_caller]
     pub fn col2im(&self, shape: [usize; 4], window: &Window2d) -> Result<Var<T>> {
         let value = self.value().col2im(shape, window)?;
         let window = *window;
@@ -108,6 +110,7 @@ impl<T: Element> Var<T> {
     ///
     /// Errors when the input is not rank 4, the weight is not `[O, C/groups, kh, kw]` with `O`
     /// and `C` divisible by `groups`, the bias is not `[O]`, or the window does not fit.
+    #[track_caller]
     pub fn conv2d(
         &self,
         weight: &Var<T>,
@@ -165,6 +168,7 @@ impl<T: Element> Var<T> {
     /// A convolution's product `[O, N·OH·OW]` as an NCHW batch `[N, O, OH, OW]`, plus the bias
     /// (see [`tensor::Tensor::rows_to_nchw`]). Backward: `g` moved back to rows
     /// ([`nchw_to_rows`](Var::nchw_to_rows)); the bias gets those rows' sums.
+    #[track_caller]
     fn rows_to_nchw(&self, n: usize, spatial: [usize; 2], bias: Option<&Var<T>>) -> Result<Var<T>> {
         let value = {
             let b = bias.map(|b| b.value());
@@ -187,6 +191,7 @@ impl<T: Element> Var<T> {
 
     /// An NCHW batch `[N, C, H, W]` as rows `[C, N·H·W]` (see
     /// [`tensor::Tensor::nchw_to_rows`]). Backward: `g` moved back to NCHW.
+    #[track_caller]
     fn nchw_to_rows(&self) -> Result<Var<T>> {
         let value = self.value().nchw_to_rows()?;
         Ok(Var::from_op("nchw_to_rows", value, &[self], |c| {

@@ -26,6 +26,7 @@ impl<T: Element> Var<T> {
     /// ```
     ///
     /// Errors when `p` is not in `[0, 1)`.
+    #[track_caller]
     pub fn dropout<R: Rng + ?Sized>(&self, p: f64, training: bool, rng: &mut R) -> Result<Var<T>> {
         if !(0.0..1.0).contains(&p) {
             return Err(AutogradError::Invalid {

@@ -23,6 +23,7 @@ impl<T: Element> Var<T> {
     ///
     /// Errors when `weight` is not 2-D or an id is not below `num_embeddings` (the message
     /// names the id and its position).
+    #[track_caller]
     pub fn embedding(ids: &[usize], weight: &Var<T>) -> Result<Var<T>> {
         let shape = weight.shape();
         let &[num, _] = shape.as_slice() else {

@@ -19,6 +19,7 @@ impl<T: Element> Var<T> {
     /// ```
     ///
     /// Errors when an axis is out of range or `start_dim` comes after `end_dim`.
+    #[track_caller]
     pub fn flatten(&self, start_dim: isize, end_dim: isize) -> Result<Var<T>> {
         let shape = self.shape();
         if shape.is_empty() {

@@ -75,6 +75,7 @@ impl<T: Element> Var<T> {
     /// by `n` for the mean.
     ///
     /// Errors when the targets do not match the rows or a target is not a valid class.
+    #[track_caller]
     pub fn cross_entropy(&self, targets: &[usize], reduction: Reduction) -> Result<Var<T>> {
         let shape = self.shape();
         check_targets("cross_entropy", &shape, targets)?;
@@ -106,6 +107,7 @@ impl<T: Element> Var<T> {
 
     /// Negative log-likelihood of log-probabilities `[n, classes]` against class indices:
     /// `-input[i, tᵢ]`, reduced (PyTorch's `F.nll_loss`). Backward: `-onehot(t) · g`.
+    #[track_caller]
     pub fn nll_loss(&self, targets: &[usize], reduction: Reduction) -> Result<Var<T>> {
         let shape = self.shape();
         check_targets("nll_loss", &shape, targets)?;
@@ -140,6 +142,7 @@ impl<T: Element> Var<T> {
 
     /// Mean squared error `(x - y)²`, reduced (PyTorch's `F.mse_loss`). `target` must have the
     /// input's shape.
+    #[track_caller]
     pub fn mse_loss(&self, target: &Var<T>, reduction: Reduction) -> Result<Var<T>> {
         same_shape("mse_loss", self, target)?;
         let d = self.sub(target)?;
@@ -149,6 +152,7 @@ impl<T: Element> Var<T> {
     /// Binary cross-entropy of probabilities `p` against targets `y` in `[0, 1]`:
     /// `-(y ln p + (1 - y) ln(1 - p))`, each log clamped at -100 as PyTorch does, reduced
     /// (PyTorch's `F.binary_cross_entropy`). `target` must have the input's shape.
+    #[track_caller]
     pub fn binary_cross_entropy(&self, target: &Var<T>, reduction: Reduction) -> Result<Var<T>> {
         same_shape("binary_cross_entropy", self, target)?;
         let floor = Var::constant(Tensor::scalar(T::from_f64_lossy(-100.0)));
@@ -174,6 +178,7 @@ fn same_shape<T: Element>(op: &'static str, a: &Var<T>, b: &Var<T>) -> Result<()
     Ok(())
 }
 
+#[track_caller]
 fn reduce<T: Element>(v: Var<T>, reduction: Reduction) -> Var<T> {
     match reduction {
         Reduction::Mean => v.mean_all(),

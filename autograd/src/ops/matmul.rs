@@ -8,6 +8,7 @@ impl<T: Element> Var<T> {
     /// The matrix product (PyTorch's `torch.matmul`) for `[n,k]x[k,m]`, `[b,n,k]x[b,k,m]` and
     /// `[b,n,k]x[k,m]`. Backward: `∂/∂A = G Bᵀ`, `∂/∂B = Aᵀ G` (summed over the batch for a
     /// shared `B`).
+    #[track_caller]
     pub fn matmul(&self, other: &Var<T>) -> Result<Var<T>> {
         self.matmul_t(false, other, false)
     }
@@ -18,6 +19,7 @@ impl<T: Element> Var<T> {
     /// Backward, with `A' = op(A)`, `B' = op(B)`: `∂/∂A' = G B'ᵀ` and `∂/∂B' = A'ᵀ G`, each
     /// transposed back when its operand was; every product is again a `matmul_t`, so no
     /// transpose is ever materialised.
+    #[track_caller]
     pub fn matmul_t(&self, ta: bool, other: &Var<T>, tb: bool) -> Result<Var<T>> {
         let value = self.value().matmul_t(ta, &other.value(), tb)?;
         Ok(Var::from_op("matmul", value, &[self, other], move |c| {
@@ -50,6 +52,7 @@ impl<T: Element> Var<T> {
     /// Backward: `∂/∂x = G W`, `∂/∂W = Gᵀ x`, `∂/∂b = Σ_rows G`. A weight that is a leaf
     /// keeps `Gᵀ x` as its two factors until it is read or applied
     /// ([`BackwardCtx::product_grad`](crate::BackwardCtx::product_grad)).
+    #[track_caller]
     pub fn linear(&self, weight: &Var<T>, bias: Option<&Var<T>>) -> Result<Var<T>> {
         let (xs, ws) = (self.shape(), weight.shape());
         if xs.len() != 2 || ws.len() != 2 || xs[1] != ws[1] {

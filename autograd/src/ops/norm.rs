@@ -28,6 +28,7 @@ fn check_param<T: Element>(
 }
 
 /// `(x - mean) · (var + eps)^(-1/2)` for each row of `x` `[rows, d]`, with the biased variance.
+#[track_caller]
 fn normalise_rows<T: Element>(x: &Var<T>, eps: T) -> Result<Var<T>> {
     let d = x.shape()[1];
     let scale = T::one() / T::from_usize(d).expect("count fits the float type");
@@ -41,6 +42,7 @@ fn normalise_rows<T: Element>(x: &Var<T>, eps: T) -> Result<Var<T>> {
 }
 
 /// `(v + eps)^(-1/2)`.
+#[track_caller]
 fn inv_sqrt<T: Element>(v: &Var<T>, eps: T) -> Var<T> {
     v.add_scalar(eps).powf(-T::from_f64_lossy(0.5))
 }
@@ -49,6 +51,7 @@ impl<T: Element> Var<T> {
     /// `x · scale[c] + shift[c]` per channel (axis 1) of `[N, C, ...]` (see
     /// [`Tensor::channel_affine`]). Backward: `∂/∂x = g · scale[c]` (this op again),
     /// `∂/∂scale = channel_dot(g, x)`, `∂/∂shift = channel_sum(g)`.
+    #[track_caller]
     pub(crate) fn channel_affine(
         &self,
         scale: Option<&Var<T>>,
@@ -79,6 +82,7 @@ impl<T: Element> Var<T> {
     /// The sum of each channel (axis 1) of `[N, C, ...]`, `[C]` (see
     /// [`Tensor::channel_sum`]). Backward: `g[c]` spread over channel `c` (`channel_affine` of
     /// zeros with shift `g`).
+    #[track_caller]
     pub(crate) fn channel_sum(&self) -> Result<Var<T>> {
         let value = self.value().channel_sum()?;
         Ok(Var::from_op("channel_sum", value, &[self], |c| {
@@ -90,6 +94,7 @@ impl<T: Element> Var<T> {
     /// `Σ x·y` over each channel (axis 1) of two `[N, C, ...]` values, `[C]` (see
     /// [`Tensor::channel_dot`]). Backward: `∂/∂x = y · g[c]`, `∂/∂y = x · g[c]`
     /// (`channel_affine`).
+    #[track_caller]
     pub(crate) fn channel_dot(&self, other: &Var<T>) -> Result<Var<T>> {
         let value = self.value().channel_dot(&other.value())?;
         Ok(Var::from_op("channel_dot", value, &[self, other], |c| {
@@ -136,6 +141,7 @@ impl<T: Element> Var<T> {
     ///
     /// Errors when `x` has rank under 2 or over 4, a statistic or parameter is not `[C]`, the
     /// running statistics are missing in evaluation, or training sees one value per channel.
+    #[track_caller]
     pub fn batch_norm(
         &self,
         running: Option<(&Var<T>, &Var<T>)>,
@@ -226,6 +232,7 @@ impl<T: Element> Var<T> {
     ///
     /// Errors when `normalized_shape` is empty or not the trailing shape of `x`, or a weight or
     /// bias does not have it.
+    #[track_caller]
     pub fn layer_norm(
         &self,
         normalized_shape: &[usize],

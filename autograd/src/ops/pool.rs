@@ -42,6 +42,7 @@ impl<T: Element> Var<T> {
     /// The elements at flat (row-major) `indices`, shaped `shape` (PyTorch's
     /// `torch.take(x, index).reshape(shape)`). Backward: `g` scattered back and summed where an
     /// index repeats, [`put_add`](Var::put_add).
+    #[track_caller]
     pub fn take(&self, indices: &[usize], shape: &[usize]) -> Result<Var<T>> {
         self.take_shared(&Rc::from(indices), shape)
     }
@@ -49,11 +50,13 @@ impl<T: Element> Var<T> {
     /// Zeros of `shape` with element `i` of `self` (row-major) added at flat index
     /// `indices[i]` (PyTorch's `zeros(shape).put_(index, x, accumulate=True)`). Backward: `g`
     /// gathered at the same indices, [`take`](Var::take).
+    #[track_caller]
     pub fn put_add(&self, indices: &[usize], shape: &[usize]) -> Result<Var<T>> {
         self.put_add_shared(&Rc::from(indices), shape)
     }
 
     /// [`take`](Var::take) with indices its gradient shares rather than copies.
+    #[track_caller]
     fn take_shared(&self, indices: &Rc<[usize]>, shape: &[usize]) -> Result<Var<T>> {
         let value = self.value().take(indices, shape)?;
         let indices = Rc::clone(indices);
@@ -64,6 +67,7 @@ impl<T: Element> Var<T> {
     }
 
     /// [`put_add`](Var::put_add) with indices its gradient shares rather than copies.
+    #[track_caller]
     fn put_add_shared(&self, indices: &Rc<[usize]>, shape: &[usize]) -> Result<Var<T>> {
         let value = self.value().put_add(indices, shape)?;
         let indices = Rc::clone(indices);
@@ -95,6 +99,7 @@ impl<T: Element> Var<T> {
     ///
     /// Errors when the input is not rank 4, a kernel size or stride is zero, the padding is over
     /// half the kernel, or the window does not fit the padded input.
+    #[track_caller]
     pub fn max_pool2d(
         &self,
         kernel: [usize; 2],
@@ -116,6 +121,7 @@ impl<T: Element> Var<T> {
     ///
     /// Errors when the input is not rank 4, a kernel size or stride is zero, the padding is over
     /// half the kernel, or the window does not fit the padded input.
+    #[track_caller]
     pub fn avg_pool2d(
         &self,
         kernel: [usize; 2],

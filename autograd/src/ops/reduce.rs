@@ -13,6 +13,7 @@ fn kept_shape(shape: &[usize], axis: usize) -> Vec<usize> {
 impl<T: Element> Var<T> {
     /// The sum of all elements, as a 0-d value (PyTorch's `t.sum()`).
     /// Backward: `g` broadcast to the input's shape.
+    #[track_caller]
     pub fn sum_all(&self) -> Var<T> {
         let value = Tensor::scalar(self.value().sum_all());
         Var::from_op("sum", value, &[self], |c| {
@@ -21,6 +22,7 @@ impl<T: Element> Var<T> {
     }
 
     /// The mean of all elements (PyTorch's `t.mean()`). Backward: `g / n` broadcast.
+    #[track_caller]
     pub fn mean_all(&self) -> Var<T> {
         let n = T::from_usize(self.numel()).expect("count fits the float type");
         self.sum_all().mul_scalar(T::one() / n)
@@ -28,6 +30,7 @@ impl<T: Element> Var<T> {
 
     /// Sums along `axis`, keeping it with length 1 if `keepdim` (PyTorch's `t.sum(dim, keepdim)`).
     /// Backward: `g` (with the axis restored) broadcast to the input's shape.
+    #[track_caller]
     pub fn sum_axis(&self, axis: isize, keepdim: bool) -> Result<Var<T>> {
         let value = self.value().sum_axis(axis, keepdim)?;
         let ax = normalize_axis("sum", axis, &self.shape())?;
@@ -43,6 +46,7 @@ impl<T: Element> Var<T> {
     }
 
     /// Averages along `axis` (PyTorch's `t.mean(dim, keepdim)`).
+    #[track_caller]
     pub fn mean_axis(&self, axis: isize, keepdim: bool) -> Result<Var<T>> {
         let ax = normalize_axis("mean", axis, &self.shape())?;
         let n = T::from_usize(self.shape()[ax]).expect("count fits the float type");
@@ -51,6 +55,7 @@ impl<T: Element> Var<T> {
 
     /// The largest value along `axis` (PyTorch's `t.amax(dim, keepdim)`). Backward: `g` goes to
     /// the positions that hold the maximum, shared evenly among ties (as `amax` does).
+    #[track_caller]
     pub fn max_axis(&self, axis: isize, keepdim: bool) -> Result<Var<T>> {
         let value = self.value().max_axis(axis, keepdim)?;
         self.extremum_op("max_axis", value, axis, keepdim)
@@ -58,23 +63,27 @@ impl<T: Element> Var<T> {
 
     /// The smallest value along `axis` (PyTorch's `t.amin(dim, keepdim)`). Backward like
     /// [`max_axis`](Var::max_axis).
+    #[track_caller]
     pub fn min_axis(&self, axis: isize, keepdim: bool) -> Result<Var<T>> {
         let value = self.value().min_axis(axis, keepdim)?;
         self.extremum_op("min_axis", value, axis, keepdim)
     }
 
     /// The largest element, as a 0-d value (PyTorch's `t.max()`); errors on an empty value.
+    #[track_caller]
     pub fn max_all(&self) -> Result<Var<T>> {
         let flat = self.reshape(&[self.numel()])?;
         flat.max_axis(0, false)
     }
 
     /// The smallest element, as a 0-d value (PyTorch's `t.min()`); errors on an empty value.
+    #[track_caller]
     pub fn min_all(&self) -> Result<Var<T>> {
         let flat = self.reshape(&[self.numel()])?;
         flat.min_axis(0, false)
     }
 
+    #[track_caller]
     fn extremum_op(
         &self,
         name: &'static str,

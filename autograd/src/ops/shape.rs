@@ -6,6 +6,7 @@ use tensor::{normalize_axis, Element, Tensor};
 
 impl<T: Element> Var<T> {
     /// The same elements under a new shape (PyTorch's `reshape`). Backward: `g` reshaped back.
+    #[track_caller]
     pub fn reshape(&self, shape: &[usize]) -> Result<Var<T>> {
         let value = self.value().reshape(shape)?;
         Ok(Var::from_op("reshape", value, &[self], |c| {
@@ -14,6 +15,7 @@ impl<T: Element> Var<T> {
     }
 
     /// Swaps two axes (PyTorch's `transpose`). Backward: `g` with the same axes swapped.
+    #[track_caller]
     pub fn transpose(&self, axis0: isize, axis1: isize) -> Result<Var<T>> {
         let value = self.value().transpose(axis0, axis1)?;
         Ok(Var::from_op("transpose", value, &[self], move |c| {
@@ -22,6 +24,7 @@ impl<T: Element> Var<T> {
     }
 
     /// Reorders axes (PyTorch's `permute`). Backward: `g` permuted by the inverse permutation.
+    #[track_caller]
     pub fn permute(&self, axes: &[usize]) -> Result<Var<T>> {
         let value = self.value().permute(axes)?;
         let mut inverse = vec![0; axes.len()];
@@ -35,6 +38,7 @@ impl<T: Element> Var<T> {
 
     /// Repeats along broadcast axes to `shape` (PyTorch's `expand`, materialised).
     /// Backward: `g` summed back to the input's shape.
+    #[track_caller]
     pub fn broadcast_to(&self, shape: &[usize]) -> Result<Var<T>> {
         let value = self.value().broadcast_to(shape)?;
         Ok(Var::from_op("broadcast_to", value, &[self], |c| {
@@ -45,6 +49,7 @@ impl<T: Element> Var<T> {
     /// Sums down to `shape`, a shape that broadcasts to this one (see
     /// [`Tensor::sum_to_shape`]); the engine uses it to return gradients to broadcast inputs.
     /// Backward: `g` broadcast back.
+    #[track_caller]
     pub fn sum_to_shape(&self, shape: &[usize]) -> Result<Var<T>> {
         let value = self.value().sum_to_shape(shape)?;
         Ok(Var::from_op("sum_to_shape", value, &[self], |c| {
@@ -54,6 +59,7 @@ impl<T: Element> Var<T> {
 
     /// `len` entries of `axis` from `start` (PyTorch's `narrow`). Backward: `g` padded with
     /// zeros back to the input's length.
+    #[track_caller]
     pub fn narrow(&self, axis: isize, start: usize, len: usize) -> Result<Var<T>> {
         let value = self.value().narrow(axis, start, len)?;
         let full = self.shape()[normalize_axis("narrow", axis, &self.shape())?];
@@ -67,6 +73,7 @@ impl<T: Element> Var<T> {
     }
 
     /// Rows `range` of the first axis (PyTorch's `t[a:b]`).
+    #[track_caller]
     pub fn slice_rows(&self, range: std::ops::Range<usize>) -> Result<Var<T>> {
         let len =
             range
@@ -83,6 +90,7 @@ impl<T: Element> Var<T> {
     }
 
     /// Zeros before and after the entries of `axis`. Backward: the middle of `g` (`narrow`).
+    #[track_caller]
     pub fn pad_axis(&self, axis: isize, before: usize, after: usize) -> Result<Var<T>> {
         let value = self.value().pad_axis(axis, before, after)?;
         let len = self.shape()[normalize_axis("pad_axis", axis, &self.shape())?];
@@ -93,6 +101,7 @@ impl<T: Element> Var<T> {
 
     /// Picks entries of `axis` by index (PyTorch's `index_select`). Backward: `g` scatter-added
     /// into zeros of the input's shape (`index_add`).
+    #[track_caller]
     pub fn index_select(&self, axis: isize, indices: &[usize]) -> Result<Var<T>> {
         let value = self.value().index_select(axis, indices)?;
         let len = self.shape()[normalize_axis("index_select", axis, &self.shape())?];
@@ -104,6 +113,7 @@ impl<T: Element> Var<T> {
 
     /// Sums entries of `axis` into `len` slots by index (PyTorch's `index_add` into zeros).
     /// Backward: `g` gathered back (`index_select`).
+    #[track_caller]
     pub fn index_add(&self, axis: isize, indices: &[usize], len: usize) -> Result<Var<T>> {
         let value = self.value().index_add(axis, indices, len)?;
         let idx = indices.to_vec();
@@ -114,6 +124,7 @@ impl<T: Element> Var<T> {
 
     /// Joins values along an existing axis (PyTorch's `torch.cat`). Backward: each input gets
     /// its own stretch of `g` (`narrow`).
+    #[track_caller]
     pub fn concat(vars: &[&Var<T>], axis: isize) -> Result<Var<T>> {
         let values: Vec<_> = vars.iter().map(|v| v.value()).collect();
         let refs: Vec<&Tensor<T>> = values.iter().map(|v| &**v).collect();
@@ -136,6 +147,7 @@ impl<T: Element> Var<T> {
 
     /// Joins same-shaped values along a new axis (PyTorch's `torch.stack`). Backward: entry `i`
     /// of `g` along that axis goes to input `i`.
+    #[track_caller]
     pub fn stack(vars: &[&Var<T>], axis: usize) -> Result<Var<T>> {
         let values: Vec<_> = vars.iter().map(|v| v.value()).collect();
         let refs: Vec<&Tensor<T>> = values.iter().map(|v| &**v).collect();

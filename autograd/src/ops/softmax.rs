@@ -15,6 +15,7 @@ impl<T: Element> Var<T> {
     /// assert_eq!(p.to_tensor().to_vec(), vec![1.0, 0.0, 0.0]); // no overflow, no NaN
     /// # Ok::<(), autograd::AutogradError>(())
     /// ```
+    #[track_caller]
     pub fn softmax(&self, axis: isize) -> Result<Var<T>> {
         let value = self.value().softmax(axis)?;
         Ok(Var::from_op("softmax", value, &[self], move |c| {
@@ -31,6 +32,7 @@ impl<T: Element> Var<T> {
 
     /// `log_softmax(x)_i = x_i - ln Σ_j e^(x_j)` along `axis` (PyTorch's `torch.log_softmax`).
     /// Backward: `g - e^out · Σ g`, the sum along `axis`.
+    #[track_caller]
     pub fn log_softmax(&self, axis: isize) -> Result<Var<T>> {
         let value = self.value().log_softmax(axis)?;
         Ok(Var::from_op("log_softmax", value, &[self], move |c| {
@@ -49,6 +51,7 @@ impl<T: Element> Var<T> {
 
     /// `ln Σ e^x` along `axis` (PyTorch's `torch.logsumexp`). Backward: `g · e^(x - out)`,
     /// the softmax of `x`.
+    #[track_caller]
     pub fn logsumexp(&self, axis: isize, keepdim: bool) -> Result<Var<T>> {
         let value = self.value().logsumexp(axis, keepdim)?;
         Ok(Var::from_op("logsumexp", value, &[self], move |c| {

@@ -6,6 +6,7 @@ use tensor::{Element, Tensor};
 
 impl<T: Element> Var<T> {
     /// `e^x` (PyTorch's `torch.exp`). Backward: `g · out`.
+    #[track_caller]
     pub fn exp(&self) -> Var<T> {
         let value = self.value().exp();
         Var::from_op("exp", value, &[self], |c| {
@@ -14,6 +15,7 @@ impl<T: Element> Var<T> {
     }
 
     /// The natural logarithm (PyTorch's `torch.log`). Backward: `g / x`.
+    #[track_caller]
     pub fn ln(&self) -> Var<T> {
         let value = self.value().ln();
         Var::from_op("ln", value, &[self], |c| {
@@ -22,6 +24,7 @@ impl<T: Element> Var<T> {
     }
 
     /// The square root (PyTorch's `torch.sqrt`). Backward: `g / (2 · out)`.
+    #[track_caller]
     pub fn sqrt(&self) -> Var<T> {
         let value = self.value().sqrt();
         Var::from_op("sqrt", value, &[self], |c| {
@@ -31,6 +34,7 @@ impl<T: Element> Var<T> {
     }
 
     /// `x^p` for a scalar exponent (PyTorch's `torch.pow(x, p)`). Backward: `g · p · x^(p-1)`.
+    #[track_caller]
     pub fn powf(&self, p: T) -> Var<T> {
         let value = self.value().powf(p);
         Var::from_op("powf", value, &[self], move |c| {
@@ -40,6 +44,7 @@ impl<T: Element> Var<T> {
     }
 
     /// `|x|` (PyTorch's `torch.abs`). Backward: `g · sign(x)` (0 at 0, like PyTorch).
+    #[track_caller]
     pub fn abs(&self) -> Var<T> {
         let value = self.value().abs();
         Var::from_op("abs", value, &[self], |c| {
@@ -57,6 +62,7 @@ impl<T: Element> Var<T> {
     }
 
     /// The logistic function (PyTorch's `torch.sigmoid`). Backward: `g · out · (1 - out)`.
+    #[track_caller]
     pub fn sigmoid(&self) -> Var<T> {
         let value = self.value().sigmoid();
         Var::from_op("sigmoid", value, &[self], |c| {
@@ -75,6 +81,7 @@ impl<T: Element> Var<T> {
     }
 
     /// The hyperbolic tangent (PyTorch's `torch.tanh`). Backward: `g · (1 - out²)`.
+    #[track_caller]
     pub fn tanh(&self) -> Var<T> {
         let value = self.value().tanh();
         Var::from_op("tanh", value, &[self], |c| {
@@ -93,6 +100,7 @@ impl<T: Element> Var<T> {
     }
 
     /// `max(x, 0)` (PyTorch's `torch.relu`). Backward: `g · [x > 0]` (0 at 0, like PyTorch).
+    #[track_caller]
     pub fn relu(&self) -> Var<T> {
         let value = self.value().relu();
         Var::from_op("relu", value, &[self], |c| {
@@ -113,6 +121,7 @@ impl<T: Element> Var<T> {
     /// The element-wise larger of two values, with broadcasting (PyTorch's `torch.maximum`).
     /// Backward: the gradient goes to the larger input; on a tie it is split in half, as in
     /// PyTorch.
+    #[track_caller]
     pub fn maximum(&self, other: &Var<T>) -> Result<Var<T>> {
         let value = self.value().maximum(&other.value())?;
         Ok(Var::from_op("maximum", value, &[self, other], |c| {
@@ -122,6 +131,7 @@ impl<T: Element> Var<T> {
 
     /// The element-wise smaller of two values, with broadcasting (PyTorch's `torch.minimum`).
     /// Backward: the gradient goes to the smaller input; split in half on a tie.
+    #[track_caller]
     pub fn minimum(&self, other: &Var<T>) -> Result<Var<T>> {
         let value = self.value().minimum(&other.value())?;
         Ok(Var::from_op("minimum", value, &[self, other], |c| {

@@ -12,6 +12,7 @@ use datasets::Mnist;
 use labs::checkpoint::{run_options, Checkpoints};
 use labs::cli::{at_least_one, learning_rate, momentum, widths, Widths};
 use labs::common::{out_dir, run_main};
+use labs::graph::write_step_graph;
 use labs::mnist::{evaluate_module, TEST_ACCURACY};
 use labs::train::{Loop, TrainOptions};
 use nn::{Activation, LogSoftmax, Mlp, Module, NLLLoss, Sequential};
@@ -44,6 +45,14 @@ fn main() -> ExitCode {
         };
         let mut sgd = SGD::new(model.parameters(), config)?;
         report::header(&args, &model);
+
+        // --graph FILE: the graph of a step on the first batch (forward, loss, backward).
+        if let Some(path) = &args.graph {
+            let first: Vec<usize> = (0..options.batch_size.min(mnist.train.len())).collect();
+            let (images, labels) = mnist.train.batch(&first)?;
+            let loss = nll.forward(&model.forward(&Var::constant(images))?, &labels)?;
+            write_step_graph(path, &loss, &model)?;
+        }
 
         // The loop: every epoch, every shuffled batch; the test accuracy after each epoch.
         let checkpoints = args.checkpoints(&model, &options);
@@ -117,6 +126,10 @@ struct Args {
     /// instead of stopping with an error.
     #[arg(long)]
     no_divergence_check: bool,
+    /// Write the autograd graph of one training step here as Graphviz DOT, with the parameters'
+    /// names and gradient norms (and FILE.png beside it when Graphviz's `dot` is installed).
+    #[arg(long, value_name = "FILE")]
+    graph: Option<PathBuf>,
     /// Threads for the matrix products (results are the same, bit for bit, at any count).
     #[arg(long, value_name = "N", default_value = "1", value_parser = at_least_one, allow_negative_numbers = true)]
     threads: usize,

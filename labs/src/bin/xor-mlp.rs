@@ -8,6 +8,7 @@ use clap::Parser;
 use datasets::synthetic::{xor, Classification};
 use labs::cli::{at_least_one, learning_rate, momentum};
 use labs::common::{out_dir, result_line, run_main, LabError};
+use labs::graph::write_step_graph;
 use labs::playground::points::accuracy;
 use labs::train::{History, Loop, TrainOptions};
 use nn::{Activation, BCELoss, Mlp, Module, Sequential, Sigmoid};
@@ -39,6 +40,13 @@ fn train(
         ..Default::default()
     };
     let mut sgd = SGD::new(model.parameters(), config)?;
+    // --graph FILE: the graph of a step on the first batch (forward, loss, backward).
+    if let (true, Some(path)) = (verbose, &args.graph) {
+        let first: Vec<usize> = (0..args.batch_size.min(data.len())).collect();
+        let x = Var::constant(data.x.select_rows(&first)?);
+        let y = Var::constant(data.y.select_rows(&first)?);
+        write_step_graph(path, &bce.forward(&model.forward(&x)?, &y)?, &model)?;
+    }
     // The loop: with the defaults, one step on all four points per epoch.
     let history = Loop::new(&args.train_options(seed, verbose), data.len())
         .metric("train acc", |_| accuracy(&model, data))
@@ -135,6 +143,11 @@ struct Args {
     /// Where figures go [default: out/xor-mlp].
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Write the autograd graph of one training step of --seed's model here as Graphviz DOT,
+    /// with the parameters' names and gradient norms (and FILE.png beside it when Graphviz's
+    /// `dot` is installed).
+    #[arg(long, value_name = "FILE")]
+    graph: Option<PathBuf>,
 }
 
 impl Args {
