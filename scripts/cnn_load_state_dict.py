@@ -26,7 +26,7 @@ from torch_roundtrip import compare, mnist, rust_top3  # noqa: E402
 
 
 class Cnn(torch.nn.Module):
-    """labs::mnist::Cnn: (conv 3x3 pad 1 -> batch norm -> ReLU -> max-pool 2) twice -> flatten
+    """vision::Cnn: (conv 3x3 pad 1 -> batch norm -> ReLU -> max-pool 2) twice -> flatten
     -> Linear -> ReLU -> dropout -> Linear, on 28x28 digits given as rows of 784."""
 
     def __init__(self, side=28, channels=(32, 64), hidden=128, classes=10, dropout=0.25):

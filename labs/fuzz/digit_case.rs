@@ -12,7 +12,7 @@ pub fn run_case(data: &[u8]) {
     let Ok(img) = image::load_from_memory(data) else {
         return;
     };
-    match labs::digit::preprocess(&img) {
+    match vision::digit::preprocess(&img) {
         Ok(digit) => {
             assert_eq!(digit.pixels.len(), 28 * 28);
             assert!(digit.pixels.iter().all(|p| (0.0..=1.0).contains(p)));

@@ -18,11 +18,11 @@
 //!   regions, loss-surface heat maps with contour lines, image grids); it takes
 //!   plain Rust data and depends on no other workspace crate.
 //! - [`graph`]: `--graph FILE`, one training step's autograd graph as Graphviz DOT (and PNG).
-//! - [`mnist`]: what the MNIST labs share: the linear model by hand, evaluation, the saved
-//!   model file ([`mnist::Architecture`], [`mnist::save_model`], [`mnist::load_model`]) and
-//!   the figures.
-//! - [`digit`]: reading a digit from a PNG or JPEG the way MNIST's digits were made, for
-//!   `mnist-predict`.
+//! - [`mnist`]: what the MNIST labs share: the linear model by hand, evaluation and the
+//!   figures. The models themselves, their saved file ([`vision::Architecture`],
+//!   [`vision::save_model`], [`vision::load_model`]) and the reading of a digit from a PNG or
+//!   JPEG the way MNIST's digits were made ([`vision::digit`]) are in the `vision` crate, which
+//!   the web page shares.
 //! - [`playground`]: what the six gradient-descent playground labs share (a line through two
 //!   points up to six concentric rings): lines, classifiers of points, figures.
 //!
@@ -41,7 +41,6 @@
 pub mod checkpoint;
 pub mod cli;
 pub mod common;
-pub mod digit;
 pub mod figures;
 pub mod graph;
 pub mod mnist;

@@ -3,9 +3,9 @@
 //! `mnist-linear` learns the same weights by hand and through autograd.
 
 mod support;
-use labs::mnist::load_model;
 use std::path::Path;
 use support::{result_field, run, write_fake_mnist};
+use vision::load_model;
 
 /// Trains `lab` on the data in `data` with `args`, saving the model into `model`; returns the
 /// RESULT line's test accuracy.

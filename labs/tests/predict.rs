@@ -5,14 +5,15 @@
 use autograd::{Tensor, Var};
 use datasets::Split;
 use image::{DynamicImage, GrayImage, Luma};
-use labs::digit::{preprocess, preprocess_file, SIDE};
-use labs::mnist::{evaluate_module, load_model, save_model, top_k, Architecture, TEST_ACCURACY};
+use labs::mnist::{evaluate_module, top_k, TEST_ACCURACY};
 use labs::train::{Loop, TrainOptions};
 use nn::{Activation, LogSoftmax, Mlp, Module, NLLLoss};
 use optim::{Optimizer, SgdConfig, SGD};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use std::path::Path;
 use std::process::Command;
+use vision::digit::{preprocess, preprocess_file, SIDE};
+use vision::{load_model, save_model, Architecture};
 
 mod support;
 use support::{result_field, run, write_fake_mnist};

@@ -350,6 +350,7 @@ unsafe fn thin_product_body<T: Element>(o: &Operands<T>) {
         // Both run contiguously along p: one dot product per output, with independent partial
         // sums (a single sum would be one long dependency chain).
         let xv = std::slice::from_raw_parts(x, k);
+        #[cfg_attr(not(target_arch = "x86_64"), allow(unused_mut))]
         let mut j = 0;
         #[cfg(target_arch = "x86_64")]
         if TypeId::of::<T>() == TypeId::of::<f32>()

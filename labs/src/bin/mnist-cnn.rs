@@ -14,7 +14,7 @@ use datasets::Mnist;
 use labs::checkpoint::{run_options, Checkpoints};
 use labs::cli::{at_least_one, learning_rate, momentum, non_negative};
 use labs::common::{out_dir, run_main};
-use labs::mnist::{evaluate_module, Cnn, CnnShape, TEST_ACCURACY};
+use labs::mnist::{evaluate_module, TEST_ACCURACY};
 use labs::train::{Loop, TrainOptions};
 use nn::{CrossEntropyLoss, Module};
 use optim::{AdamW, AdamWConfig, Optimizer};
@@ -22,6 +22,7 @@ use rand::{rngs::StdRng, SeedableRng};
 use std::cell::RefCell;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use vision::{Cnn, CnnShape};
 
 const LAB: &str = "mnist-cnn";
 
@@ -200,10 +201,11 @@ mod report {
         plot_digit_figures, plot_feature_maps, plot_filters, plot_learning_curves,
     };
     use labs::mnist::TEST_ACCURACY;
-    use labs::mnist::{module_scores, save_model, write_predictions, Architecture, Cnn};
+    use labs::mnist::{module_scores, write_predictions};
     use labs::train::History;
     use nn::Module;
     use std::path::Path;
+    use vision::{save_model, Architecture, Cnn};
 
     /// The line that says what is trained, and how.
     pub fn header(args: &Args, model: &Cnn) {

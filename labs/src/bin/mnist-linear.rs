@@ -140,10 +140,11 @@ mod report {
     use super::{Args, LAB};
     use labs::common::{result_line, LabError};
     use labs::mnist::figures::plot_learning_curves;
-    use labs::mnist::{save_manual_linear, save_model, Architecture, ManualLinear, TEST_ACCURACY};
+    use labs::mnist::{save_manual_linear, ManualLinear, TEST_ACCURACY};
     use labs::train::History;
     use nn::Linear;
     use std::path::Path;
+    use vision::{save_model, Architecture};
 
     /// The line that says what is trained, and how.
     pub fn header(args: &Args) {

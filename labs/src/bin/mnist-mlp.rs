@@ -163,10 +163,11 @@ mod report {
     use datasets::Mnist;
     use labs::common::{result_line, LabError};
     use labs::mnist::figures::{plot_digit_figures, plot_learning_curves};
-    use labs::mnist::{module_scores, save_model, write_predictions, Architecture, TEST_ACCURACY};
+    use labs::mnist::{module_scores, write_predictions, TEST_ACCURACY};
     use labs::train::History;
     use nn::{Module, Sequential};
     use std::path::Path;
+    use vision::{save_model, Architecture};
 
     /// The line that says what is trained, and how.
     pub fn header(args: &Args, model: &Sequential<f32>) {

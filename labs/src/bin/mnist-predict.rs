@@ -1,6 +1,6 @@
 //! Reads digits: loads a model saved by `mnist-mlp --save`, `mnist-linear --save` or
 //! `mnist-cnn --save` (or a PyTorch state dict of the same architecture), preprocesses each image the way MNIST's digits
-//! were made ([`labs::digit`]), and prints the predicted digit and the three most probable
+//! were made ([`vision::digit`]), and prints the predicted digit and the three most probable
 //! classes. An image that cannot be read is reported on stderr and the others are still read;
 //! the exit status is then 1.
 //!
@@ -15,11 +15,12 @@ use clap::Parser;
 use datasets::Mnist;
 use labs::cli::{at_least_one, widths, Widths};
 use labs::common::{result_line, run_main, LabError};
-use labs::digit::{preprocess_file, Digit, SIDE};
-use labs::mnist::{load_model, top_k, Architecture};
+use labs::mnist::top_k;
 use nn::{Activation, Module};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use vision::digit::{preprocess_file, Digit, SIDE};
+use vision::{load_model, Architecture};
 
 /// Predict the digit in each image with a saved MNIST model.
 #[derive(Parser, Debug)]
@@ -62,7 +63,7 @@ fn format_top(top: &[(usize, f32)]) -> String {
 fn fallback(args: &Args) -> Option<Architecture> {
     if args.cnn {
         return Some(Architecture::Cnn {
-            shape: labs::mnist::CnnShape::default(),
+            shape: vision::CnnShape::default(),
             dropout: 0.25,
         });
     }

@@ -189,7 +189,7 @@ pub fn plot_filters(dir: &Path, weight: &Tensor<f32>) -> Result<std::path::PathB
 /// `feature_maps_conv2.png`); returns the paths. `model` should be in evaluation mode.
 pub fn plot_feature_maps(
     dir: &Path,
-    model: &crate::mnist::Cnn,
+    model: &vision::Cnn,
     test: &Split,
     index: usize,
 ) -> Result<Vec<std::path::PathBuf>, LabError> {

@@ -19,7 +19,7 @@
 //!    14.007, each ± 0.29).
 //!
 //! ```
-//! use labs::digit::{preprocess, SIDE};
+//! use vision::digit::{preprocess, SIDE};
 //! // A dark vertical stroke on white paper, 90 × 60 pixels.
 //! let img = image::GrayImage::from_fn(60, 90, |x, y| {
 //!     image::Luma([if (27..33).contains(&x) && (10..80).contains(&y) { 0 } else { 255 }])
@@ -29,10 +29,10 @@
 //! assert_eq!(digit.pixels.len(), SIDE * SIDE);
 //! assert_eq!(digit.pixels[14 * SIDE + 14], 1.0); // ink, bright, in the middle
 //! assert_eq!(digit.pixels[0], 0.0); // background, black
-//! # Ok::<(), labs::common::LabError>(())
+//! # Ok::<(), vision::Error>(())
 //! ```
 
-use crate::common::LabError;
+use crate::Error;
 use image::imageops::{self, FilterType};
 use image::{DynamicImage, ImageBuffer, Luma};
 use std::path::Path;
@@ -62,7 +62,7 @@ type GreyF = ImageBuffer<Luma<f32>, Vec<f32>>;
 
 /// Opens an image file (PNG or JPEG; the format is read from the contents) and preprocesses it
 /// with [`preprocess`].
-pub fn preprocess_file(path: impl AsRef<Path>) -> Result<Digit, LabError> {
+pub fn preprocess_file(path: impl AsRef<Path>) -> Result<Digit, Error> {
     let path = path.as_ref();
     let img = image::io::Reader::open(path)
         .and_then(|r| r.with_guessed_format())
@@ -76,7 +76,7 @@ pub fn preprocess_file(path: impl AsRef<Path>) -> Result<Digit, LabError> {
 /// 28×28 digit (the steps are in the [module docs](self)).
 ///
 /// Errors when the image has no ink: every pixel (nearly) the same grey.
-pub fn preprocess(img: &DynamicImage) -> Result<Digit, LabError> {
+pub fn preprocess(img: &DynamicImage) -> Result<Digit, Error> {
     let (width, height) = (img.width(), img.height());
     // Grey, with transparency composited over white paper.
     let grey: Vec<f32> = img

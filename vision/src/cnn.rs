@@ -1,7 +1,7 @@
 //! The `mnist-cnn` lab's network: two convolution blocks and two fully connected layers, written
 //! as a PyTorch user writes one, a struct of layers and a `forward`.
 
-use crate::common::LabError;
+use crate::Error;
 use autograd::{Tensor, Var};
 use nn::{BatchNorm2d, Conv2d, Conv2dOptions, Dropout, Linear, MaxPool2d, Module};
 use rand::{rngs::StdRng, SeedableRng};
@@ -62,7 +62,7 @@ impl Cnn {
     /// schemes) from `seed`.
     ///
     /// Errors when the side is not divisible by 4 or a size is zero.
-    pub fn new(shape: CnnShape, dropout: f64, seed: u64) -> Result<Self, LabError> {
+    pub fn new(shape: CnnShape, dropout: f64, seed: u64) -> Result<Self, Error> {
         if shape.side == 0 || shape.side % 4 != 0 {
             return Err(format!(
                 "the CNN pools twice by 2: expected an image side divisible by 4, found {}",
@@ -112,7 +112,7 @@ impl Cnn {
     /// The feature maps of one image through each convolution (after batch norm and ReLU,
     /// before pooling), `[channels, h, w]` each: what the figure of feature maps draws. Run it
     /// in evaluation mode (the running statistics), without recording a graph.
-    pub fn feature_maps(&self, image: &Tensor<f32>) -> Result<[Tensor<f32>; 2], LabError> {
+    pub fn feature_maps(&self, image: &Tensor<f32>) -> Result<[Tensor<f32>; 2], Error> {
         let side = self.shape.side;
         let x = Var::constant(image.reshape(&[1, 1, side, side])?);
         let a = self.bn1.forward(&self.conv1.forward(&x)?)?.relu();
@@ -120,7 +120,7 @@ impl Cnn {
             .bn2
             .forward(&self.conv2.forward(&self.pool.forward(&a)?)?)?
             .relu();
-        let squeeze = |v: &Var| -> Result<Tensor<f32>, LabError> {
+        let squeeze = |v: &Var| -> Result<Tensor<f32>, Error> {
             let s = v.shape();
             Ok(v.to_tensor().reshape(&s[1..])?)
         };
