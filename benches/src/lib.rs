@@ -186,14 +186,13 @@ pub fn median(v: &[f64]) -> f64 {
     }
 }
 
-/// The `mnist-cnn` lab's network (two conv 3x3 → batch norm → ReLU → max-pool 2 blocks of 32 and
-/// 64 channels, Linear 3136 → 128 → ReLU → dropout 0.25 → Linear 10), with cross-entropy and
-/// Adam (PyTorch's defaults, lr 1e-3), as `benches/reference/train_torch.py --model cnn` builds
-/// it. Built from the public `nn`/`optim` API; the lab's own model is the same layers as a
-/// struct.
+/// The `mnist-cnn` lab's network ([`vision::Cnn`]: two conv 3x3 → batch norm → ReLU → max-pool 2
+/// blocks of 32 and 64 channels, Linear 3136 → 128 → ReLU → dropout 0.25 → Linear 10), with
+/// cross-entropy and Adam (PyTorch's defaults, lr 1e-3), as `benches/reference/train_torch.py
+/// --model cnn` builds it.
 pub struct Cnn {
     /// The network.
-    pub model: Sequential<f32>,
+    pub model: vision::Cnn,
     opt: optim::Adam<f32>,
     loss: nn::CrossEntropyLoss,
     side: usize,
@@ -202,26 +201,12 @@ pub struct Cnn {
 impl Cnn {
     /// The network for `side`x`side` images, initialised from `seed`.
     pub fn new(side: usize, classes: usize, lr: f64, seed: u64) -> Result<Self, BenchError> {
-        use nn::{BatchNorm2d, Conv2d, Conv2dOptions, Dropout, Flatten, Linear, MaxPool2d, ReLU};
-        let rng = &mut StdRng::seed_from_u64(seed);
-        let same = Conv2dOptions {
-            padding: [1, 1],
+        let shape = vision::CnnShape {
+            side,
+            classes,
             ..Default::default()
         };
-        let model = Sequential::new()
-            .add(Conv2d::new(1, 32, [3, 3], same, rng)?)
-            .add(BatchNorm2d::new(32)?)
-            .add(ReLU)
-            .add(MaxPool2d::new([2, 2], None, [0, 0])?)
-            .add(Conv2d::new(32, 64, [3, 3], same, rng)?)
-            .add(BatchNorm2d::new(64)?)
-            .add(ReLU)
-            .add(MaxPool2d::new([2, 2], None, [0, 0])?)
-            .add(Flatten::default())
-            .add(Linear::new(64 * (side / 4) * (side / 4), 128, rng)?)
-            .add(ReLU)
-            .add(Dropout::new(0.25, rng)?)
-            .add(Linear::new(128, classes, rng)?);
+        let model = vision::Cnn::new(shape, 0.25, seed).map_err(|e| e.to_string())?;
         let config = optim::AdamConfig {
             lr,
             ..Default::default()
