@@ -15,7 +15,7 @@
 //!   `datasets = { ..., default-features = false }`, and a missing file is then an error that
 //!   says the feature is off.
 //! - [`BatchSampler`]: batches of indices, shuffled per epoch from `(seed, epoch)` only.
-//! - [`synthetic`]: `two_points`, `noisy_line`, `two_blobs`, `xor`, `donuts`, `two_moons`;
+//! - [`synthetic`]: `two_points`, `noisy_line`, `two_blobs`, `xor`, `donuts`, `two_moons`, `spiral`;
 //!   [`Classification::batches`](synthetic::Classification::batches) for mini-batches of one.
 //!
 //! All of them report problems as one error type, [`DatasetError`], whose messages name the

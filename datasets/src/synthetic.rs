@@ -387,6 +387,41 @@ pub fn two_moons<T: Element>(n: usize, noise: f64, seed: u64) -> Result<Classifi
     Classification::new(points, labels, 2)
 }
 
+/// Two interleaved spiral arms, TensorFlow Playground's spiral: point `j` of arm `k` (for `k` in
+/// `{0, 1}`, `j` in `0..n_per_arm`) is at radius `r = 5 j / n_per_arm` and angle
+/// `θ = 1.75 · 2π j / n_per_arm + kπ`, i.e. `(r sin θ, r cos θ)`, plus Gaussian noise of standard
+/// deviation `noise` on both coordinates. The label is the arm; rows alternate between the arms.
+/// The arms wind almost twice around the origin within radius 5.
+///
+/// Errors when `n_per_arm` is 0 or `noise` negative or not finite.
+///
+/// ```
+/// let d = datasets::synthetic::spiral::<f64>(100, 0.0, 0)?;
+/// assert_eq!(d.x.shape(), &[200, 2]);
+/// assert_eq!(d.class_counts(), vec![100, 100]);
+/// assert_eq!(d.x.to_vec()[..4], [0.0, 0.0, 0.0, 0.0]); // both arms start at the origin
+/// # Ok::<(), datasets::DatasetError>(())
+/// ```
+pub fn spiral<T: Element>(n_per_arm: usize, noise: f64, seed: u64) -> Result<Classification<T>> {
+    const OP: &str = "spiral";
+    check_count(OP, "n_per_arm", n_per_arm)?;
+    check_spread(OP, "noise", noise)?;
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut points = Vec::with_capacity(2 * n_per_arm);
+    let mut labels = Vec::with_capacity(2 * n_per_arm);
+    for i in 0..2 * n_per_arm {
+        let (arm, j) = (i % 2, i / 2);
+        let t = j as f64 / n_per_arm as f64;
+        let (r, theta) = (5.0 * t, 1.75 * TAU * t + arm as f64 * PI);
+        points.push((
+            r * theta.sin() + noise * normal(&mut rng),
+            r * theta.cos() + noise * normal(&mut rng),
+        ));
+        labels.push(arm);
+    }
+    Classification::new(points, labels, 2)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -598,5 +633,31 @@ mod tests {
             assert!((f64::from(*x) - y).abs() < 1e-6);
         }
         assert_eq!(a.labels, b.labels);
+    }
+    #[test]
+    fn spiral_arms_are_point_symmetric_and_bad_arguments_are_errors() {
+        let d = spiral::<f64>(50, 0.0, 1).unwrap();
+        let p = rows(&d.x);
+        // Arm 1 is arm 0 turned by half a turn: (x, y) -> (-x, -y), point for point.
+        for j in 0..50 {
+            let (a, b) = (p[2 * j], p[2 * j + 1]);
+            assert!(
+                (a.0 + b.0).abs() < 1e-12 && (a.1 + b.1).abs() < 1e-12,
+                "{a:?} {b:?}"
+            );
+            assert_eq!((d.labels[2 * j], d.labels[2 * j + 1]), (0, 1));
+        }
+        let radius = p.iter().map(|(x, y)| x.hypot(*y)).fold(0.0, f64::max);
+        assert!(radius < 5.0 && radius > 4.8, "{radius}");
+        let noisy = spiral::<f64>(50, 0.2, 1).unwrap();
+        assert_ne!(noisy.x.to_vec(), d.x.to_vec());
+        assert_eq!(
+            noisy.x.to_vec(),
+            spiral::<f64>(50, 0.2, 1).unwrap().x.to_vec()
+        );
+        let err = spiral::<f64>(0, 0.1, 0).unwrap_err().to_string();
+        assert!(err.contains("n_per_arm"), "{err}");
+        assert!(spiral::<f64>(5, -1.0, 0).is_err());
+        assert!(spiral::<f64>(5, f64::NAN, 0).is_err());
     }
 }
