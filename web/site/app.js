@@ -554,6 +554,9 @@ const weights = {
     el.dataset.optW0 = String(this.opt[0]);
     el.dataset.optW1 = String(this.opt[1]);
     el.dataset.optLoss = String(this.opt[2]);
+    $("weights-formula").textContent = kind === "line"
+      ? `y = w·x + b on ${this.points.length / 2} noisy points`
+      : `p = σ(w1·x1 + w2·x2), bias 0, ${this.points.length / 2} points`;
     $("surface-caption").textContent = `${kind === "line" ? "Mean squared error" : "Binary cross-entropy"} over (${this.names.join(", ")})`;
     $("weights-data-caption").textContent = kind === "line"
       ? "Points (x, y) and the line y = w·x + b at the current weights (dashed: the optimum)."
@@ -879,7 +882,8 @@ const weights = {
     }
     cols.push(["optimum", opt[0], opt[1], opt[2]]);
     const head = `<tr><th></th>${cols.map((c) => `<th>${c[0]}</th>`).join("")}</tr>`;
-    const row = (label, k) => `<tr><th>${label}</th>${cols.map((c) => `<td>${fmt(c[k], 4)}</td>`).join("")}</tr>`;
+    const fixed = (x) => (Math.abs(x) < 1000 ? x.toFixed(3) : fmt(x, 4));
+    const row = (label, k) => `<tr><th>${label}</th>${cols.map((c) => `<td>${fixed(c[k])}</td>`).join("")}</tr>`;
     el.innerHTML = `<table>${head}${row(n0, 1)}${row(n1, 2)}${row("loss", 3)}</table>` +
       (this.path
         ? `<p class="muted small" style="margin-top:6px">${Math.min(this.shown, this.path.length / 3) - 1} of ${this.path.length / 3 - 1} steps shown</p>`
