@@ -6,17 +6,13 @@
 //! whose valid part is found once with integer arithmetic, so the inner loop is a plain copy
 //! (stride 1) or a strided gather, never a bounds-checked n-d index.
 //!
-//! Threads: the work is cut by the shape alone (im2col: rows of the column matrix; col2im: whole
+//! Threads: the work is cut by the shape alone ([`for_units`]) (im2col: rows of the column matrix; col2im: whole
 //! image planes, so each output element sums its patches in the same order on any thread), so
 //! the result is the same bit for bit whatever [`num_threads`] is.
 
-use crate::parallel::{num_threads, run_shares};
+use crate::parallel::{collect_units, for_units};
 use crate::{Element, Result, Tensor, TensorError};
-use std::sync::Mutex;
-
-/// Below this many elements written, a kernel runs on the calling thread: waking the pool would
-/// cost more than it gains.
-const MIN_PARALLEL_ELEMENTS: usize = 1 << 16;
+use std::mem::MaybeUninit;
 
 /// The geometry of a 2-D sliding window (PyTorch's `kernel_size`, `stride`, `padding` and
 /// `dilation`), each as `[height, width]`.
@@ -161,40 +157,31 @@ fn taps(window: &Window2d, [h, w]: [usize; 2], [oh, ow]: [usize; 2]) -> Vec<Tap>
     out
 }
 
-/// Splits `data` into `parts` runs of whole `unit`-sized blocks, as even as the blocks allow.
-fn split_units<T>(data: &mut [T], unit: usize, parts: usize) -> Vec<Mutex<(usize, &mut [T])>> {
-    let units = data.len() / unit.max(1);
-    let mut out = Vec::with_capacity(parts);
-    let mut rest = data;
-    let mut start = 0;
-    for p in 0..parts {
-        let end = units * (p + 1) / parts;
-        let (head, tail) = rest.split_at_mut((end - start) * unit);
-        out.push(Mutex::new((start, head)));
-        rest = tail;
-        start = end;
+/// One tap's plane of [`Tensor::im2col`] for stride 1 and an output as wide as the input
+/// (`ow` columns each): output `(r, col)` is input `(r + row_off, col + col_off)` for the tap's
+/// valid rows and columns and zero elsewhere. In the flat plane that is one shifted copy from the
+/// first valid element to the last; the copy also carries, at the row ends, columns that wrapped
+/// around from the neighbouring row, which are then overwritten with zeros.
+fn shifted_plane<T: Element>(dst: &mut [MaybeUninit<T>], src: &[T], ow: usize, tap: &Tap) {
+    let zero = |d: &mut [MaybeUninit<T>]| d.iter_mut().for_each(|d| _ = d.write(T::zero()));
+    let ((r0, r1), (lo, hi)) = (tap.rows, tap.cols);
+    if r0 == r1 || lo == hi {
+        return zero(dst);
     }
-    out
-}
-
-/// Runs `work(first_unit, chunk)` over `data` cut into whole `unit`s, on the pool when there is
-/// enough work. The cut depends only on the thread count, and each unit is computed the same way
-/// whichever chunk it falls in.
-fn for_units<T: Send>(data: &mut [T], unit: usize, work: &(dyn Fn(usize, &mut [T]) + Sync)) {
-    let threads = if data.len() >= MIN_PARALLEL_ELEMENTS {
-        num_threads().min(data.len() / unit.max(1)).max(1)
-    } else {
-        1
-    };
-    if threads == 1 {
-        return work(0, data);
+    let (start, end) = (r0 * ow + lo, (r1 - 1) * ow + hi);
+    let shift = tap.row_off * ow as isize + tap.col_off;
+    let from = (start as isize + shift) as usize;
+    zero(&mut dst[..start]);
+    let copy = &src[from..][..end - start];
+    dst[start..end]
+        .iter_mut()
+        .zip(copy)
+        .for_each(|(d, &s)| _ = d.write(s));
+    zero(&mut dst[end..]);
+    for r in r0..r1 {
+        zero(&mut dst[r * ow..][..lo]);
+        zero(&mut dst[r * ow + hi..(r + 1) * ow]);
     }
-    let chunks = split_units(data, unit, threads);
-    run_shares(threads, &|t| {
-        let mut guard = chunks[t].lock().unwrap_or_else(|e| e.into_inner());
-        let (first, ref mut chunk) = *guard;
-        work(first, chunk);
-    });
 }
 
 impl<T: Element> Tensor<T> {
@@ -226,33 +213,42 @@ impl<T: Element> Tensor<T> {
         let row_len = n * l;
         let src = self.data.as_standard_layout();
         let src = src.as_slice().expect("standard layout");
-        let mut out = vec![T::zero(); taps.len() * c * row_len];
+        let len = taps.len() * c * row_len;
         let [sh, sw] = window.stride;
-        for_units(&mut out, row_len.max(1), &|first, chunk| {
+        let zero = |d: &mut [MaybeUninit<T>]| d.iter_mut().for_each(|d| _ = d.write(T::zero()));
+        // With stride 1 and the output as wide as the input (a "same" convolution), a tap's
+        // plane is the image's plane shifted: one copy, then zeros where rows wrapped.
+        let flat = window.stride == [1, 1] && ow == w;
+        // Every element is written once, a tap's padding as zeros (no zero fill beforehand).
+        let out = collect_units(len, row_len.max(1), len, &|first, chunk| {
             for (i, dst_row) in chunk.chunks_mut(row_len.max(1)).enumerate() {
                 let r = first + i;
                 let (ch, tap) = (r / taps.len(), taps[r % taps.len()]);
-                for img in 0..n {
+                let (lo, hi) = tap.cols;
+                for (img, dst) in dst_row.chunks_mut(l.max(1)).enumerate() {
                     let src_plane = &src[(img * c + ch) * plane..][..plane];
-                    let dst = &mut dst_row[img * l..][..l];
-                    for o_r in tap.rows.0..tap.rows.1 {
-                        let i_r = (o_r * sh) as isize + tap.row_off;
-                        let src_row = &src_plane[i_r as usize * w..][..w];
-                        let dst_r = &mut dst[o_r * ow..][..ow];
-                        let (lo, hi) = tap.cols;
-                        if lo == hi {
+                    if flat {
+                        shifted_plane(dst, src_plane, ow, &tap);
+                        continue;
+                    }
+                    for (o_r, dst_r) in dst.chunks_mut(ow.max(1)).enumerate() {
+                        if !(tap.rows.0..tap.rows.1).contains(&o_r) || lo == hi {
+                            zero(dst_r);
                             continue;
                         }
+                        let i_r = (o_r * sh) as isize + tap.row_off;
+                        let src_row = &src_plane[i_r as usize * w..][..w];
                         let first_col = ((lo * sw) as isize + tap.col_off) as usize;
+                        let (head, rest) = dst_r.split_at_mut(lo);
+                        let (mid, tail) = rest.split_at_mut(hi - lo);
+                        zero(head);
+                        zero(tail);
                         if sw == 1 {
-                            dst_r[lo..hi].copy_from_slice(&src_row[first_col..first_col + hi - lo]);
+                            let from = &src_row[first_col..][..mid.len()];
+                            mid.iter_mut().zip(from).for_each(|(d, &s)| _ = d.write(s));
                         } else {
-                            for (d, s) in dst_r[lo..hi]
-                                .iter_mut()
-                                .zip(src_row[first_col..].iter().step_by(sw))
-                            {
-                                *d = *s;
-                            }
+                            let from = src_row[first_col..].iter().step_by(sw);
+                            mid.iter_mut().zip(from).for_each(|(d, &s)| _ = d.write(s));
                         }
                     }
                 }
@@ -296,9 +292,17 @@ impl<T: Element> Tensor<T> {
         let src = src.as_slice().expect("standard layout");
         let mut out = vec![T::zero(); n * c * plane];
         let [sh, sw] = window.stride;
-        for_units(&mut out, plane.max(1), &|first, chunk| {
-            for (i, dst_plane) in chunk.chunks_mut(plane.max(1)).enumerate() {
-                let (img, ch) = ((first + i) / c, (first + i) % c);
+        let out_len = out.len();
+        // Threads take whole images; each runs channel by channel, its images in turn, so that
+        // it reads each channel's `kh·kw` rows of columns front to back (image by image, plane
+        // by plane, the rows of all channels were hundreds of interleaved streams, and the
+        // reads waited on memory).
+        let image = (c * plane).max(1);
+        for_units(&mut out, image, out_len, &|first, chunk| {
+            let images = chunk.len() / image;
+            for (ch, i) in (0..c).flat_map(|ch| (0..images).map(move |i| (ch, i))) {
+                let img = first + i;
+                let dst_plane = &mut chunk[(i * c + ch) * plane..][..plane];
                 for (t, tap) in taps.iter().enumerate() {
                     let src_row = &src[(ch * taps.len() + t) * row_len + img * l..][..l];
                     let (lo, hi) = tap.cols;
@@ -367,16 +371,24 @@ impl<T: Element> Tensor<T> {
         let src = self.data.as_standard_layout();
         let src = src.as_slice().expect("standard layout");
         let bias = bias.map(|b| b.to_vec());
-        let mut out = Vec::with_capacity(o * cols);
-        for img in 0..n {
-            for ch in 0..o {
-                let plane = &src[ch * cols + img * l..][..l];
-                match &bias {
-                    Some(b) => out.extend(plane.iter().map(|&v| v + b[ch])),
-                    None => out.extend_from_slice(plane),
+        let image = (o * l).max(1);
+        let out = collect_units(o * cols, image, 2 * o * cols, &|first, chunk| {
+            for (i, dst) in chunk.chunks_mut(image).enumerate() {
+                let img = first + i;
+                for (ch, dst) in dst.chunks_mut(l.max(1)).enumerate() {
+                    let plane = &src[ch * cols + img * l..][..dst.len()];
+                    match &bias {
+                        Some(b) => {
+                            let b = b[ch];
+                            dst.iter_mut()
+                                .zip(plane)
+                                .for_each(|(d, &v)| _ = d.write(v + b));
+                        }
+                        None => dst.iter_mut().zip(plane).for_each(|(d, &v)| _ = d.write(v)),
+                    }
                 }
             }
-        }
+        });
         Tensor::from_vec(&[n, o, spatial[0], spatial[1]], out)
     }
 
@@ -391,12 +403,16 @@ impl<T: Element> Tensor<T> {
         let l = h * w;
         let src = self.data.as_standard_layout();
         let src = src.as_slice().expect("standard layout");
-        let mut out = Vec::with_capacity(n * c * l);
-        for ch in 0..c {
-            for img in 0..n {
-                out.extend_from_slice(&src[(img * c + ch) * l..][..l]);
+        let row = (n * l).max(1);
+        let out = collect_units(n * c * l, row, 2 * n * c * l, &|first, chunk| {
+            for (i, dst) in chunk.chunks_mut(row).enumerate() {
+                let ch = first + i;
+                for (img, dst) in dst.chunks_mut(l.max(1)).enumerate() {
+                    let plane = &src[(img * c + ch) * l..][..dst.len()];
+                    dst.iter_mut().zip(plane).for_each(|(d, &v)| _ = d.write(v));
+                }
             }
-        }
+        });
         Tensor::from_vec(&[c, n * l], out)
     }
 }
@@ -495,6 +511,41 @@ mod tests {
             );
             checked += 1;
         }
+    }
+
+    /// "Same" windows (stride 1, output as wide as the input) take the shifted-plane path;
+    /// against the definition for every such window up to 5x5, on wide and tall images.
+    #[test]
+    fn same_width_windows_match_the_definition() {
+        let mut rng = StdRng::seed_from_u64(11);
+        let mut checked = 0;
+        for kh in 1..=5 {
+            for kw in 1..=5 {
+                for dw in 1..=2 {
+                    if (dw * (kw - 1)) % 2 != 0 {
+                        continue;
+                    }
+                    for ph in 0..=kh / 2 + 1 {
+                        let win = Window2d {
+                            kernel: [kh, kw],
+                            stride: [1, 1],
+                            padding: [ph, dw * (kw - 1) / 2],
+                            dilation: [1, dw],
+                        };
+                        for shape in [[2, 3, 6, 9], [1, 2, 9, 4], [1, 1, 5, 5]] {
+                            if win.output_size("t", [shape[2], shape[3]]).is_err() {
+                                continue;
+                            }
+                            let x = random(&shape, &mut rng);
+                            let cols = x.im2col(&win).unwrap();
+                            assert_eq!(cols.to_vec(), naive_im2col(&x, &win), "{shape:?} {win:?}");
+                            checked += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 100, "{checked}");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Element-wise arithmetic and functions, with NumPy/PyTorch broadcasting.
 
+use crate::parallel::collect_units;
 use crate::shape::broadcast_shapes;
 use crate::{Element, Result, Tensor, TensorError};
 use ndarray::{ArrayD, IxDyn, Zip};
@@ -13,11 +14,16 @@ impl<T: Element> Tensor<T> {
         &self,
         other: &Tensor<T>,
         op: &'static str,
-        f: impl Fn(T, T) -> T,
+        f: impl Fn(T, T) -> T + Sync,
     ) -> Result<Tensor<T>> {
         if self.shape() == other.shape() {
             if let (Some(a), Some(b)) = (self.data.as_slice(), other.data.as_slice()) {
-                let v = a.iter().zip(b).map(|(&a, &b)| f(a, b)).collect();
+                let v = collect_units(a.len(), 1, 3 * a.len(), &|first, chunk| {
+                    let (a, b) = (&a[first..][..chunk.len()], &b[first..][..chunk.len()]);
+                    for ((d, &a), &b) in chunk.iter_mut().zip(a).zip(b) {
+                        d.write(f(a, b));
+                    }
+                });
                 return Ok(Tensor::from_vec(self.shape(), v).expect("one value per element"));
             }
             let data = Zip::from(&self.data)
@@ -43,7 +49,20 @@ impl<T: Element> Tensor<T> {
     }
 
     /// Applies `f` to every element (PyTorch has no single name; think `Tensor.apply_`).
-    pub fn map(&self, f: impl Fn(T) -> T) -> Tensor<T> {
+    ///
+    /// Large contiguous tensors are cut among the threads ([`crate::set_num_threads`]); each
+    /// element is computed alone, so the result does not depend on the count.
+    pub fn map(&self, f: impl Fn(T) -> T + Sync) -> Tensor<T> {
+        if let Some(a) = self.data.as_slice() {
+            let v = collect_units(a.len(), 1, 2 * a.len(), &|first, chunk| {
+                let a = &a[first..][..chunk.len()];
+                chunk
+                    .iter_mut()
+                    .zip(a)
+                    .for_each(|(d, &a)| _ = d.write(f(a)));
+            });
+            return Tensor::from_vec(self.shape(), v).expect("one value per element");
+        }
         Tensor {
             data: self.data.mapv(f),
         }

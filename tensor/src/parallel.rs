@@ -1,6 +1,7 @@
 //! The number of threads the matrix products use, and the pool that runs them.
 
 use std::cell::UnsafeCell;
+use std::mem::MaybeUninit;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -190,4 +191,116 @@ pub(crate) fn run_shares(threads: usize, job: &(dyn Fn(usize) + Sync)) {
         _ => (0..threads).for_each(job),
     }
     drop(guard);
+}
+
+/// Below this many elements of work, a kernel runs on the calling thread: waking the pool would
+/// cost more than it gains.
+pub(crate) const MIN_PARALLEL_ELEMENTS: usize = 1 << 16;
+
+/// Splits `data` into `parts` runs of whole `unit`-sized blocks, as even as the blocks allow,
+/// each with the index of its first block.
+fn split_units<T>(data: &mut [T], unit: usize, parts: usize) -> Vec<Mutex<(usize, &mut [T])>> {
+    let units = data.len() / unit.max(1);
+    let mut out = Vec::with_capacity(parts);
+    let mut rest = data;
+    let mut start = 0;
+    for p in 0..parts {
+        let end = units * (p + 1) / parts;
+        let (head, tail) = rest.split_at_mut((end - start) * unit);
+        out.push(Mutex::new((start, head)));
+        rest = tail;
+        start = end;
+    }
+    out
+}
+
+/// Runs `work(first_unit, chunk)` over `data` cut into whole `unit`s, on the pool when the
+/// kernel touches at least [`MIN_PARALLEL_ELEMENTS`] elements (`elements`, its reads and
+/// writes). The one way the element-wise, per-channel and sliding-window kernels use threads:
+/// the cut depends only on the thread count, and a kernel computes each unit the same way
+/// whichever chunk it falls in, so its result does not depend on [`num_threads`].
+pub(crate) fn for_units<T: Send>(
+    data: &mut [T],
+    unit: usize,
+    elements: usize,
+    work: &(dyn Fn(usize, &mut [T]) + Sync),
+) {
+    let threads = if elements >= MIN_PARALLEL_ELEMENTS {
+        num_threads().min(data.len() / unit.max(1)).max(1)
+    } else {
+        1
+    };
+    if threads == 1 {
+        return work(0, data);
+    }
+    let chunks = split_units(data, unit, threads);
+    run_shares(threads, &|t| {
+        let mut guard = chunks[t].lock().unwrap_or_else(|e| e.into_inner());
+        let (first, ref mut chunk) = *guard;
+        work(first, chunk);
+    });
+}
+
+/// What [`collect_unit_pairs`] hands a kernel: its first unit and its chunks of both buffers.
+type PairWrite<'a, A, B> = &'a (dyn Fn(usize, &mut [MaybeUninit<A>], &mut [MaybeUninit<B>]) + Sync);
+
+/// [`collect_units`] for two buffers cut alike, `units` units of `unit_a` and `unit_b`
+/// elements: `write(first_unit, a, b)` must write every element of both its chunks (a kernel
+/// writing values and their indices, say).
+pub(crate) fn collect_unit_pairs<A: Copy + Send, B: Copy + Send>(
+    units: usize,
+    [unit_a, unit_b]: [usize; 2],
+    elements: usize,
+    write: PairWrite<'_, A, B>,
+) -> (Vec<A>, Vec<B>) {
+    let (len_a, len_b) = (units * unit_a, units * unit_b);
+    let (mut va, mut vb): (Vec<A>, Vec<B>) = (Vec::with_capacity(len_a), Vec::with_capacity(len_b));
+    let (a, b) = (
+        &mut va.spare_capacity_mut()[..len_a],
+        &mut vb.spare_capacity_mut()[..len_b],
+    );
+    let threads = if elements >= MIN_PARALLEL_ELEMENTS {
+        num_threads().min(units).max(1)
+    } else {
+        1
+    };
+    if threads == 1 {
+        write(0, a, b);
+    } else {
+        let (ca, cb) = (
+            split_units(a, unit_a, threads),
+            split_units(b, unit_b, threads),
+        );
+        run_shares(threads, &|t| {
+            let mut ga = ca[t].lock().unwrap_or_else(|e| e.into_inner());
+            let mut gb = cb[t].lock().unwrap_or_else(|e| e.into_inner());
+            let (first, ref mut a) = *ga;
+            write(first, a, gb.1);
+        });
+    }
+    // SAFETY: `write` has written every element of both buffers (its contract, above), and
+    // `Copy` types have no drop to skip.
+    unsafe {
+        va.set_len(len_a);
+        vb.set_len(len_b);
+    }
+    (va, vb)
+}
+
+/// A new buffer of `len` elements written by `write(first_unit, chunk)` over chunks cut as
+/// [`for_units`] cuts them, without filling it with zeros first (a pass over memory as long
+/// as the kernel's own output). `write` must write every element of its chunk: each caller
+/// zips its chunk with sources of the same length, or fills what no source covers.
+pub(crate) fn collect_units<T: Copy + Send>(
+    len: usize,
+    unit: usize,
+    elements: usize,
+    write: &(dyn Fn(usize, &mut [MaybeUninit<T>]) + Sync),
+) -> Vec<T> {
+    let mut out: Vec<T> = Vec::with_capacity(len);
+    for_units(&mut out.spare_capacity_mut()[..len], unit, elements, write);
+    // SAFETY: `write` has written all `len` elements (its contract, above), and `T: Copy`
+    // has no drop to skip.
+    unsafe { out.set_len(len) };
+    out
 }

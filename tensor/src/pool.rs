@@ -3,6 +3,7 @@
 //! (`Tensor.put_(index, source, accumulate=True)` into zeros), each the other's adjoint.
 
 use crate::conv::{nchw, valid_range};
+use crate::parallel::{collect_unit_pairs, collect_units};
 use crate::{Element, Result, Tensor, TensorError, Window2d};
 
 /// Checks a pooling window: dense (dilation 1) and with padding at most half the kernel, as
@@ -45,6 +46,25 @@ impl<T: Element> Tensor<T> {
     /// Errors when the input is not rank 4, the window does not fit, has a dilation other than 1
     /// or padding over half its kernel, or an image plane has 2^31 elements or more.
     pub fn max_pool2d_indices(&self, window: &Window2d) -> Result<Vec<usize>> {
+        Ok(self.max_pool2d_with_indices(window)?.1)
+    }
+
+    /// Max pooling of an NCHW batch, `[N, C, OH, OW]`, with the flat index into `self` of each
+    /// output's element (see [`max_pool2d_indices`](Tensor::max_pool2d_indices) for ties and
+    /// NaNs): PyTorch's `F.max_pool2d(x, ..., return_indices=True)`, but with indices into the
+    /// whole tensor rather than each plane. The 2x2 window with stride 2 finds both in one pass.
+    ///
+    /// ```
+    /// use tensor::{Tensor, Window2d};
+    /// let x = Tensor::from_vec(&[1, 1, 2, 4], vec![1.0f32, 5.0, 2.0, 2.0, 0.0, 3.0, 1.0, 0.0])?;
+    /// let win = Window2d { stride: [2, 2], ..Window2d::new([2, 2]) };
+    /// let (y, at) = x.max_pool2d_with_indices(&win)?;
+    /// assert_eq!((y.shape(), y.to_vec(), at), (&[1, 1, 1, 2][..], vec![5.0, 2.0], vec![1, 2]));
+    /// # Ok::<(), tensor::TensorError>(())
+    /// ```
+    ///
+    /// Errors as [`max_pool2d_indices`](Tensor::max_pool2d_indices) does.
+    pub fn max_pool2d_with_indices(&self, window: &Window2d) -> Result<(Tensor<T>, Vec<usize>)> {
         const OP: &str = "max_pool2d";
         let [n, c, h, w] = nchw(OP, self.shape())?;
         check_pool_window(OP, window)?;
@@ -62,8 +82,10 @@ impl<T: Element> Tensor<T> {
                 ),
             });
         }
+        let out_shape = [n, c, oh, ow];
         if window.kernel == [2, 2] && window.stride == [2, 2] && window.padding == [0, 0] {
-            return Ok(max_pool_2x2_indices(src, [n * c, h, w], [oh, ow]));
+            let (values, indices) = max_pool_2x2(src, [n * c, h, w], [oh, ow]);
+            return Ok((Tensor::from_vec(&out_shape, values)?, indices));
         }
         // One output row at a time, the candidates of all its windows tap by tap: window row
         // `r`, then column tap `kj`, each window's row-major order, so ties and NaNs resolve as
@@ -131,7 +153,8 @@ impl<T: Element> Tensor<T> {
                 );
             }
         }
-        Ok(out)
+        let values = out.iter().map(|&i| src[i]).collect();
+        Ok((Tensor::from_vec(&out_shape, values)?, out))
     }
 
     /// The elements at flat (row-major) `indices`, shaped `shape` (PyTorch's
@@ -150,7 +173,13 @@ impl<T: Element> Tensor<T> {
                 bound: src.len(),
             });
         }
-        let out = indices.iter().map(|&i| src[i]).collect();
+        let out = collect_units(indices.len(), 1, 2 * indices.len(), &|first, chunk| {
+            let at = &indices[first..][..chunk.len()];
+            chunk
+                .iter_mut()
+                .zip(at)
+                .for_each(|(d, &i)| _ = d.write(src[i]));
+        });
         Tensor::from_vec(shape, out)
     }
 
@@ -176,13 +205,15 @@ impl<T: Element> Tensor<T> {
         let mut out = vec![T::zero(); len];
         let src = self.data.as_standard_layout();
         let src = src.as_slice().expect("standard layout");
-        for (&i, &v) in indices.iter().zip(src) {
-            let slot = out.get_mut(i).ok_or(TensorError::Index {
+        if let Some(&bad) = indices.iter().find(|&&i| i >= len) {
+            return Err(TensorError::Index {
                 op: "put_add",
-                index: i,
+                index: bad,
                 bound: len,
-            })?;
-            *slot += v;
+            });
+        }
+        for (&i, &v) in indices.iter().zip(src) {
+            out[i] += v;
         }
         Tensor::from_vec(shape, out)
     }
@@ -201,34 +232,47 @@ fn check_count(op: &'static str, count: usize, shape: &[usize]) -> Result<()> {
     Ok(())
 }
 
-/// [`Tensor::max_pool2d_indices`] for the common 2x2 window with stride 2 and no padding (every
-/// CNN's pooling), window by window: the four taps are two pairs of neighbours, so no gather is
-/// needed, and the comparisons are selects. The same test and tap order as the general path (a
-/// NaN wins, the last one; otherwise the first maximum), which the tests check it against.
-fn max_pool_2x2_indices<T: Element>(
+/// [`Tensor::max_pool2d_with_indices`] for the common 2x2 window with stride 2 and no padding
+/// (every CNN's pooling), window by window: the four taps are two pairs of neighbours in two
+/// rows, so no gather is needed, and the comparisons are selects. The same test and tap order
+/// as the general path (a NaN wins, the last one; otherwise the first maximum), which the tests
+/// check it against. Image planes are shared out among the threads.
+fn max_pool_2x2<T: Element>(
     src: &[T],
     [planes, h, w]: [usize; 3],
     [oh, ow]: [usize; 2],
-) -> Vec<usize> {
-    let mut out = Vec::with_capacity(planes * oh * ow);
-    for p in 0..planes {
-        let base = p * h * w;
-        for a in 0..oh {
-            let top = base + 2 * a * w;
-            out.extend((0..ow).map(|b| {
-                let i = top + 2 * b;
-                let (mut m, mut at) = (T::neg_infinity(), i);
-                for k in [i, i + 1, i + w, i + w + 1] {
-                    let v = src[k];
-                    let wins = (v > m) | v.is_nan();
-                    m = if wins { v } else { m };
-                    at = if wins { k } else { at };
-                }
-                at
-            }));
-        }
+) -> (Vec<T>, Vec<usize>) {
+    let unit = oh * ow;
+    if unit == 0 {
+        return (vec![], vec![]);
     }
-    out
+    collect_unit_pairs(planes, [unit, unit], src.len(), &|first, vals, idx| {
+        let mut offsets = vec![0u8; ow];
+        let planes = vals.chunks_mut(unit).zip(idx.chunks_mut(unit));
+        for (q, (vals, idx)) in planes.enumerate() {
+            let base = (first + q) * h * w;
+            let rows = vals.chunks_exact_mut(ow).zip(idx.chunks_exact_mut(ow));
+            for (a, (vals, idx)) in rows.enumerate() {
+                let top = base + 2 * a * w;
+                let (t, u) = (&src[top..][..2 * ow], &src[top + w..][..2 * ow]);
+                // Values and the winner's tap (0..4, row-major) in 32-bit lanes, then indices.
+                let windows = t.chunks_exact(2).zip(u.chunks_exact(2));
+                for ((t, u), (v, off)) in windows.zip(vals.iter_mut().zip(offsets.iter_mut())) {
+                    let (mut m, mut o) = (t[0], 0u8);
+                    for (x, k) in [(t[1], 1), (u[0], 2), (u[1], 3)] {
+                        let wins = (x > m) | x.is_nan();
+                        m = if wins { x } else { m };
+                        o = if wins { k } else { o };
+                    }
+                    v.write(m);
+                    *off = o;
+                }
+                for (b, (i, &o)) in idx.iter_mut().zip(&offsets).enumerate() {
+                    i.write(top + 2 * b + usize::from(o & 1) + usize::from(o >> 1) * w);
+                }
+            }
+        }
+    })
 }
 
 #[cfg(test)]

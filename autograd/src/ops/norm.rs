@@ -4,7 +4,7 @@
 //! ops' gradients.
 
 use super::when;
-use crate::{AutogradError, Result, Var};
+use crate::{is_grad_enabled, AutogradError, Result, Var};
 use tensor::{Element, Tensor};
 
 fn invalid(op: &'static str, message: String) -> AutogradError {
@@ -122,10 +122,15 @@ impl<T: Element> Var<T> {
     /// - Evaluation (`training == false`): `mean` and `var` are the running statistics, which
     ///   must be given.
     ///
-    /// `weight` and `bias` (`[C]`) are optional, as in PyTorch's functional form. It is made of
-    /// per-channel ops (a sum for the mean, an affine map to centre, a dot product for the
-    /// variance, an affine map to scale and shift: four passes over `x`), and its backward is
-    /// theirs.
+    /// `weight` and `bias` (`[C]`) are optional, as in PyTorch's functional form. Training is
+    /// one op: the statistics in two passes over `x` ([`Tensor::channel_mean_var`]) and
+    /// `y = x·s + (bias - mean·s)` with `s = weight / sqrt(var + eps)` in a third, as PyTorch's
+    /// CPU kernel computes it. Its backward is PyTorch's too, `s·(g - mean(g) - x̂·mean(g·x̂))`
+    /// with `x̂ = (x - mean)/sqrt(var + eps)`, `Σ g·x̂` for the weight and `Σ g` for the bias: in
+    /// three passes unrecorded, and in per-channel ops (statistics recomputed from `x`) when
+    /// recorded, so that second derivatives go through the statistics. Evaluation is one
+    /// per-channel affine map with the running statistics, differentiable in `x`, `weight`
+    /// and `bias`.
     ///
     /// ```
     /// use autograd::Var;
@@ -172,47 +177,122 @@ impl<T: Element> Var<T> {
             check_param(OP, what, p, &[c])?;
         }
         let count = n * spatial;
-        let (centered, inv_std) = if training {
-            if count <= 1 {
-                return Err(invalid(
-                    OP,
-                    format!("expected more than 1 value per channel when training, found input shape {shape:?}"),
-                ));
-            }
-            let inv_count = T::one() / T::from_usize(count).expect("count fits the float type");
-            let mean = self.channel_sum()?.mul_scalar(inv_count);
-            let centered = self.channel_affine(None, Some(&mean.neg()))?;
-            let sq_sum = centered.channel_dot(&centered)?;
-            if let Some((rm, rv)) = running {
-                let keep = T::one() - momentum;
-                let unbiased = sq_sum
-                    .value()
-                    .mul_scalar(T::one() / T::from_usize(count - 1).expect("count fits"));
-                let mut m = rm.value_mut();
-                m.scale_inplace(keep);
-                m.scaled_add(momentum, &mean.value())?;
-                let mut v = rv.value_mut();
-                v.scale_inplace(keep);
-                v.scaled_add(momentum, &unbiased)?;
-            }
-            (centered, inv_sqrt(&sq_sum.mul_scalar(inv_count), eps))
-        } else {
+        if !training {
             let Some((rm, rv)) = running else {
                 return Err(invalid(
                     OP,
                     "expected a running mean and variance in evaluation (training == false), found none".into(),
                 ));
             };
-            (
-                self.channel_affine(None, Some(&rm.neg()))?,
-                inv_sqrt(rv, eps),
-            )
-        };
+            // y = x·s + (bias - mean·s), s = weight / sqrt(var + eps): one pass over x, and the
+            // gradients of weight and bias through the [C]-sized arithmetic.
+            let inv_std = inv_sqrt(rv, eps);
+            let scale = match weight {
+                Some(w) => inv_std.mul(w)?,
+                None => inv_std,
+            };
+            let shift = rm.mul(&scale)?.neg();
+            let shift = match bias {
+                Some(b) => b.add(&shift)?,
+                None => shift,
+            };
+            return self.channel_affine(Some(&scale), Some(&shift));
+        }
+        if count <= 1 {
+            return Err(invalid(
+                OP,
+                format!("expected more than 1 value per channel when training, found input shape {shape:?}"),
+            ));
+        }
+        let (mean, var) = self.value().channel_mean_var()?;
+        if let Some((rm, rv)) = running {
+            let keep = T::one() - momentum;
+            let unbiased = var.mul_scalar(
+                T::from_usize(count).expect("count fits")
+                    / T::from_usize(count - 1).expect("count fits"),
+            );
+            let mut m = rm.value_mut();
+            m.scale_inplace(keep);
+            m.scaled_add(momentum, &mean)?;
+            let mut v = rv.value_mut();
+            v.scale_inplace(keep);
+            v.scaled_add(momentum, &unbiased)?;
+        }
+        let inv_std = var.add_scalar(eps).powf(-T::from_f64_lossy(0.5));
         let scale = match weight {
-            Some(w) => inv_std.mul(w)?,
-            None => inv_std,
+            Some(w) => inv_std.mul(&w.value())?,
+            None => inv_std.clone(),
         };
-        centered.channel_affine(Some(&scale), bias)
+        let shift = mean.mul(&scale)?.neg();
+        let shift = match bias {
+            Some(b) => b.value().add(&shift)?,
+            None => shift,
+        };
+        let value = self.value().channel_affine(Some(&scale), Some(&shift))?;
+        let mut inputs = vec![self];
+        inputs.extend(weight);
+        inputs.extend(bias);
+        let (has_weight, has_bias) = (weight.is_some(), bias.is_some());
+        let inv_count = T::one() / T::from_usize(count).expect("count fits the float type");
+        Ok(Var::from_op("batch_norm", value, &inputs, move |c| {
+            let bias_at = 1 + usize::from(has_weight);
+            if !is_grad_enabled() {
+                // Not recorded: two passes, `Σ g` and `Σ g·(x - mean)`, then the input gradient
+                // in one, with the batch statistics of the forward pass (PyTorch's CPU kernel).
+                let (x, g) = (c.inputs[0].value(), c.grad.value());
+                let (sum_g, dot) = g.channel_sum_centered_dot(&x, &mean)?;
+                let d_weight = dot.mul(&inv_std)?;
+                let s = if has_weight {
+                    inv_std.mul(&c.inputs[1].value())?
+                } else {
+                    inv_std.clone()
+                };
+                let mut grads = Vec::with_capacity(c.inputs.len());
+                grads.push(if c.needs(0) {
+                    // dx = s·(g - Σg/count - x̂·Σ(g·x̂)/count), x̂ = (x - mean)·inv_std
+                    let b = s.mul(&inv_std)?.mul(&d_weight)?.mul_scalar(-inv_count);
+                    let k = s.mul(&sum_g)?.mul_scalar(-inv_count);
+                    Some(Var::constant(g.channel_combine(&s, &x, &mean, &b, &k)?))
+                } else {
+                    None
+                });
+                if has_weight {
+                    grads.push(c.needs(1).then(|| Var::constant(d_weight)));
+                }
+                if has_bias {
+                    grads.push(c.needs(bias_at).then(|| Var::constant(sum_g)));
+                }
+                return Ok(grads);
+            }
+            // Recorded: the same rule in per-channel ops, the statistics recomputed from x so
+            // that a second derivative goes through them.
+            let (x, g) = (&c.inputs[0], c.grad);
+            let mean = x.channel_sum()?.mul_scalar(inv_count);
+            let centered = x.channel_affine(None, Some(&mean.neg()))?;
+            let var = centered.channel_dot(&centered)?.mul_scalar(inv_count);
+            let inv_std = inv_sqrt(&var, eps);
+            let x_hat = centered.channel_affine(Some(&inv_std), None)?;
+            let sum_g = g.channel_sum()?;
+            let d_weight = g.channel_dot(&x_hat)?;
+            let s = if has_weight {
+                inv_std.mul(&c.inputs[1])?
+            } else {
+                inv_std
+            };
+            let mut grads = vec![when(c.needs(0), || {
+                let shift = s.mul(&sum_g)?.mul_scalar(-inv_count);
+                let along = s.mul(&d_weight)?.mul_scalar(inv_count);
+                g.channel_affine(Some(&s), Some(&shift))?
+                    .sub(&x_hat.channel_affine(Some(&along), None)?)
+            })?];
+            if has_weight {
+                grads.push(c.needs(1).then_some(d_weight));
+            }
+            if has_bias {
+                grads.push(c.needs(bias_at).then_some(sum_g));
+            }
+            Ok(grads)
+        }))
     }
 
     /// Layer normalisation over the trailing axes `normalized_shape` (PyTorch's

@@ -84,7 +84,8 @@ impl<T: Element> Var<T> {
     /// Backward: `g` goes to the arg-max of each window (summed where windows share it); on a
     /// tie, to the first maximum in the window's row-major order, as in PyTorch. It is
     /// [`take`](Var::take) at the arg-max indices
-    /// ([`tensor::Tensor::max_pool2d_indices`]).
+    /// ([`tensor::Tensor::max_pool2d_indices`]), recorded as one op whose gradient is
+    /// [`put_add`](Var::put_add) at the same indices.
     ///
     /// ```
     /// use autograd::Var;
@@ -108,8 +109,13 @@ impl<T: Element> Var<T> {
     ) -> Result<Var<T>> {
         let (window, out_shape) =
             pool_window("max_pool2d", &self.shape(), kernel, stride, padding)?;
-        let indices = self.value().max_pool2d_indices(&window)?;
-        self.take(&indices, &out_shape)
+        let (value, indices) = self.value().max_pool2d_with_indices(&window)?;
+        debug_assert_eq!(value.shape(), out_shape);
+        let indices: Rc<[usize]> = indices.into();
+        Ok(Var::from_op("max_pool2d", value, &[self], move |c| {
+            let shape = c.inputs[0].shape();
+            Ok(vec![Some(c.grad.put_add_shared(&indices, &shape)?)])
+        }))
     }
 
     /// 2-D average pooling of an NCHW batch (PyTorch's `F.avg_pool2d(x, kernel_size, stride,
