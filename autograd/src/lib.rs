@@ -7,9 +7,9 @@
 //!
 //! - Every op's backward rule is written with `Var` ops: run unrecorded it costs only the
 //!   arithmetic; run recorded (`create_graph`) it gives gradients that can be differentiated
-//!   again ([`grad`] with `create_graph`, Hessian-vector products). Seven ops (sigmoid, tanh,
-//!   relu, softmax, log_softmax, nll_loss, cross_entropy) also have a fused form of the same
-//!   rule for unrecorded passes; [`gradcheck`] runs both paths of every op and requires them to
+//!   again ([`grad`] with `create_graph`, Hessian-vector products). Eight ops (sigmoid, tanh,
+//!   relu, softmax, log_softmax, nll_loss, cross_entropy, batch_norm) also have a fused form
+//!   of the same rule for unrecorded passes; [`gradcheck`] runs both paths of every op and requires them to
 //!   agree, so a wrong rule on one path cannot hide behind the other.
 //! - Values are shared and copied on write: a snapshot (a weight gradient kept as the product
 //!   of its layer's input and output gradient until it is read, a [`Var::detach`]ed copy)

@@ -1,7 +1,7 @@
-//! Normalisation: `batch_norm`, composed of three per-channel ops (an affine map, a sum and a
-//! dot product, each the others' gradient), and `layer_norm`, composed of reductions and
-//! broadcasting arithmetic; so their gradients, through the batch statistics too, are those
-//! ops' gradients.
+//! Normalisation: `batch_norm`, one op with PyTorch's formulas (its recorded backward made of
+//! three per-channel ops, an affine map, a sum and a dot product, each the others' gradient,
+//! so that second derivatives go through the batch statistics), and `layer_norm`, composed of
+//! reductions and broadcasting arithmetic, whose gradients are those ops' gradients.
 
 use super::when;
 use crate::{is_grad_enabled, AutogradError, Result, Var};
