@@ -177,8 +177,7 @@ impl<T: Element> Tensor<T> {
             });
             [mean, sq * inv_count]
         });
-        let (mean, var): (Vec<T>, Vec<T>) = out.chunks_exact(2).map(|m| (m[0], m[1])).unzip();
-        Ok((Tensor::from_vec(&[c], mean)?, Tensor::from_vec(&[c], var)?))
+        two_per_channel(&out)
     }
 
     /// `Σ x·y` over each channel (axis 1) of two `[N, C, ...]` tensors of the same shape:
@@ -237,9 +236,15 @@ impl<T: Element> Tensor<T> {
                 [s + plane_sum(p, |v| v), d + plane_dot(p, q, center[ch])]
             })
         });
-        let (sum, dot): (Vec<T>, Vec<T>) = out.chunks_exact(2).map(|m| (m[0], m[1])).unzip();
-        Ok((Tensor::from_vec(&[c], sum)?, Tensor::from_vec(&[c], dot)?))
+        two_per_channel(&out)
     }
+}
+
+/// [`per_channel`]'s pairs `[a₀, b₀, a₁, b₁, ...]` as two `[C]` tensors.
+fn two_per_channel<T: Element>(pairs: &[T]) -> Result<(Tensor<T>, Tensor<T>)> {
+    let (a, b): (Vec<T>, Vec<T>) = pairs.chunks_exact(2).map(|m| (m[0], m[1])).unzip();
+    let c = a.len();
+    Ok((Tensor::from_vec(&[c], a)?, Tensor::from_vec(&[c], b)?))
 }
 
 fn same_shape<T: Element>(op: &'static str, a: &Tensor<T>, b: &Tensor<T>) -> Result<()> {

@@ -197,6 +197,16 @@ pub(crate) fn run_shares(threads: usize, job: &(dyn Fn(usize) + Sync)) {
 /// cost more than it gains.
 pub(crate) const MIN_PARALLEL_ELEMENTS: usize = 1 << 16;
 
+/// The threads a kernel touching `elements` elements, cut into `units`, runs on: one below
+/// [`MIN_PARALLEL_ELEMENTS`], else [`num_threads`] but no more than there are units.
+fn threads_for(elements: usize, units: usize) -> usize {
+    if elements >= MIN_PARALLEL_ELEMENTS {
+        num_threads().min(units).max(1)
+    } else {
+        1
+    }
+}
+
 /// Splits `data` into `parts` runs of whole `unit`-sized blocks, as even as the blocks allow,
 /// each with the index of its first block.
 fn split_units<T>(data: &mut [T], unit: usize, parts: usize) -> Vec<Mutex<(usize, &mut [T])>> {
@@ -225,11 +235,7 @@ pub(crate) fn for_units<T: Send>(
     elements: usize,
     work: &(dyn Fn(usize, &mut [T]) + Sync),
 ) {
-    let threads = if elements >= MIN_PARALLEL_ELEMENTS {
-        num_threads().min(data.len() / unit.max(1)).max(1)
-    } else {
-        1
-    };
+    let threads = threads_for(elements, data.len() / unit.max(1));
     if threads == 1 {
         return work(0, data);
     }
@@ -259,11 +265,7 @@ pub(crate) fn collect_unit_pairs<A: Copy + Send, B: Copy + Send>(
         &mut va.spare_capacity_mut()[..len_a],
         &mut vb.spare_capacity_mut()[..len_b],
     );
-    let threads = if elements >= MIN_PARALLEL_ELEMENTS {
-        num_threads().min(units).max(1)
-    } else {
-        1
-    };
+    let threads = threads_for(elements, units);
     if threads == 1 {
         write(0, a, b);
     } else {
