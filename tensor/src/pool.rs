@@ -5,6 +5,8 @@
 use crate::conv::{nchw, valid_range};
 use crate::parallel::{collect_unit_pairs, collect_units};
 use crate::{Element, Result, Tensor, TensorError, Window2d};
+use std::mem::MaybeUninit;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Checks a pooling window: dense (dilation 1) and with padding at most half the kernel, as
 /// PyTorch requires (so that every window holds at least one input element).
@@ -202,9 +204,11 @@ impl<T: Element> Tensor<T> {
             });
         }
         let len: usize = shape.iter().product();
-        let mut out = vec![T::zero(); len];
         let src = self.data.as_standard_layout();
         let src = src.as_slice().expect("standard layout");
+        if let Some(out) = put_add_by_planes(src, self.shape(), indices, shape) {
+            return Tensor::from_vec(shape, out);
+        }
         if let Some(&bad) = indices.iter().find(|&&i| i >= len) {
             return Err(TensorError::Index {
                 op: "put_add",
@@ -212,11 +216,61 @@ impl<T: Element> Tensor<T> {
                 bound: len,
             });
         }
+        let mut out = vec![T::zero(); len];
         for (&i, &v) in indices.iter().zip(src) {
             out[i] += v;
         }
         Tensor::from_vec(shape, out)
     }
+}
+
+/// [`Tensor::put_add`] when the source and the output are batches of planes alike (the same
+/// leading axes, all but the last two) and every plane of the source scatters into the same
+/// plane of the output, as max pooling's gradient does: each plane of the output is zeroed and
+/// summed into on its own, while it is in cache, and the planes are shared out among the
+/// threads. Within a plane the sums are made in the source's order, as the general path makes
+/// them, so the result is the same bit for bit. `None` when the shapes are not such batches or
+/// an index leaves its plane (the general path then sums, or reports the bad index).
+fn put_add_by_planes<T: Element>(
+    src: &[T],
+    src_shape: &[usize],
+    indices: &[usize],
+    shape: &[usize],
+) -> Option<Vec<T>> {
+    let r = shape.len();
+    if r < 3 || src_shape.len() != r || src_shape[..r - 2] != shape[..r - 2] {
+        return None;
+    }
+    let planes: usize = shape[..r - 2].iter().product();
+    let (from, to) = (
+        src_shape[r - 2] * src_shape[r - 1],
+        shape[r - 2] * shape[r - 1],
+    );
+    if planes == 0 || to == 0 {
+        return None;
+    }
+    let strayed = AtomicBool::new(false);
+    let out = collect_units(
+        planes * to,
+        to,
+        2 * src.len() + planes * to,
+        &|first, chunk| {
+            for (q, dst) in chunk.chunks_mut(to).enumerate() {
+                let p = first + q;
+                dst.iter_mut().for_each(|d| _ = d.write(T::zero()));
+                // SAFETY: every element of `dst` has just been written.
+                let dst = unsafe { &mut *(dst as *mut [MaybeUninit<T>] as *mut [T]) };
+                let (at, vals) = (&indices[p * from..][..from], &src[p * from..][..from]);
+                for (&i, &v) in at.iter().zip(vals) {
+                    match i.checked_sub(p * to).and_then(|k| dst.get_mut(k)) {
+                        Some(d) => *d += v,
+                        None => strayed.store(true, Ordering::Relaxed),
+                    }
+                }
+            }
+        },
+    );
+    (!strayed.into_inner()).then_some(out)
 }
 
 fn check_count(op: &'static str, count: usize, shape: &[usize]) -> Result<()> {
@@ -409,6 +463,50 @@ mod tests {
         let lhs: f64 = t.to_vec().iter().zip(y.to_vec()).map(|(a, b)| a * b).sum();
         let rhs: f64 = x.to_vec().iter().zip(p.to_vec()).map(|(a, b)| a * b).sum();
         assert_eq!(lhs, rhs);
+    }
+
+    /// Zeros of `len` with `vals[i]` added at `at[i]`, in order: `put_add` by its definition.
+    fn naive_put_add(vals: &[f64], at: &[usize], len: usize) -> Vec<f64> {
+        let mut out = vec![0.0; len];
+        at.iter().zip(vals).for_each(|(&i, v)| out[i] += v);
+        out
+    }
+
+    /// The plane-by-plane path (every index in its own plane, as max pooling's) and the general
+    /// one (an index that leaves its plane) give the definition's sums at any thread count.
+    #[test]
+    fn put_add_by_planes_matches_the_definition_at_any_thread_count() {
+        let mut rng = StdRng::seed_from_u64(5);
+        let (src_shape, shape) = ([8, 16, 14, 14], [8, 16, 28, 28]);
+        let (from, to) = (14 * 14, 28 * 28);
+        let n: usize = src_shape.iter().product();
+        let vals: Vec<f64> = (0..n).map(|_| rng.random_range(-1.0..1.0)).collect();
+        // Few targets per plane, so that indices repeat and sums are made.
+        let mut at: Vec<usize> = (0..n)
+            .map(|i| (i / from) * to + rng.random_range(0..to / 8) * 8)
+            .collect();
+        let x = Tensor::from_vec(&src_shape, vals.clone()).unwrap();
+        for stray in [false, true] {
+            if stray {
+                at[3 * from + 7] = 100 * to + 5;
+            }
+            let want = naive_put_add(&vals, &at, 128 * to);
+            let by_planes = put_add_by_planes(&vals, &src_shape, &at, &shape);
+            assert_eq!(by_planes.is_none(), stray, "the path taken");
+            for threads in [1, 2, 3] {
+                crate::set_num_threads(threads);
+                let got = x.put_add(&at, &shape).unwrap();
+                crate::set_num_threads(1);
+                assert_eq!(got.shape(), &shape);
+                assert!(got.to_vec() == want, "stray {stray}, {threads} threads");
+            }
+        }
+        at[n - 1] = 128 * to;
+        let e = x.put_add(&at, &shape).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "put_add: index 100352 is out of range (expected < 100352)"
+        );
     }
 
     #[test]

@@ -44,7 +44,7 @@ impl<T: Element> Var<T> {
     /// index repeats, [`put_add`](Var::put_add).
     #[track_caller]
     pub fn take(&self, indices: &[usize], shape: &[usize]) -> Result<Var<T>> {
-        self.take_shared(&Rc::from(indices), shape)
+        self.take_shared(&Rc::new(indices.to_vec()), shape)
     }
 
     /// Zeros of `shape` with element `i` of `self` (row-major) added at flat index
@@ -52,12 +52,12 @@ impl<T: Element> Var<T> {
     /// gathered at the same indices, [`take`](Var::take).
     #[track_caller]
     pub fn put_add(&self, indices: &[usize], shape: &[usize]) -> Result<Var<T>> {
-        self.put_add_shared(&Rc::from(indices), shape)
+        self.put_add_shared(&Rc::new(indices.to_vec()), shape)
     }
 
     /// [`take`](Var::take) with indices its gradient shares rather than copies.
     #[track_caller]
-    fn take_shared(&self, indices: &Rc<[usize]>, shape: &[usize]) -> Result<Var<T>> {
+    fn take_shared(&self, indices: &Rc<Vec<usize>>, shape: &[usize]) -> Result<Var<T>> {
         let value = self.value().take(indices, shape)?;
         let indices = Rc::clone(indices);
         Ok(Var::from_op("take", value, &[self], move |c| {
@@ -68,7 +68,7 @@ impl<T: Element> Var<T> {
 
     /// [`put_add`](Var::put_add) with indices its gradient shares rather than copies.
     #[track_caller]
-    fn put_add_shared(&self, indices: &Rc<[usize]>, shape: &[usize]) -> Result<Var<T>> {
+    fn put_add_shared(&self, indices: &Rc<Vec<usize>>, shape: &[usize]) -> Result<Var<T>> {
         let value = self.value().put_add(indices, shape)?;
         let indices = Rc::clone(indices);
         Ok(Var::from_op("put_add", value, &[self], move |c| {
@@ -111,7 +111,8 @@ impl<T: Element> Var<T> {
             pool_window("max_pool2d", &self.shape(), kernel, stride, padding)?;
         let (value, indices) = self.value().max_pool2d_with_indices(&window)?;
         debug_assert_eq!(value.shape(), out_shape);
-        let indices: Rc<[usize]> = indices.into();
+        // An `Rc<[usize]>` would copy the indices out of the vector; the `Rc<Vec>` keeps them.
+        let indices = Rc::new(indices);
         Ok(Var::from_op("max_pool2d", value, &[self], move |c| {
             let shape = c.inputs[0].shape();
             Ok(vec![Some(c.grad.put_add_shared(&indices, &shape)?)])
