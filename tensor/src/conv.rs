@@ -302,8 +302,10 @@ impl<T: Element> Tensor<T> {
         // shifted plane, as `im2col` copies it; the columns that would wrap around a row end
         // add a zero instead (which leaves a sum that started at +0 unchanged, bit for bit).
         let flat = window.stride == [1, 1] && ow == w;
+        // (Only the flat path reads the masks.)
         let keep: Vec<Vec<bool>> = taps
             .iter()
+            .filter(|_| flat)
             .map(|tap| {
                 (0..l)
                     .map(|k| (tap.cols.0..tap.cols.1).contains(&(k % ow.max(1))))
@@ -446,17 +448,17 @@ mod tests {
     use crate::set_num_threads;
     use rand::{rngs::StdRng, Rng, SeedableRng};
 
-    /// im2col by the definition, one bounds-checked element at a time.
-    fn naive_im2col(x: &Tensor<f64>, win: &Window2d) -> Vec<f64> {
-        let [n, c, h, w] = nchw("t", x.shape()).unwrap();
+    /// For each element of the columns, in order, the flat index of the input element it
+    /// holds, or `None` in the padding: the definition of both kernels, one bounds-checked
+    /// element at a time.
+    fn naive_sources(shape: [usize; 4], win: &Window2d) -> Vec<Option<usize>> {
+        let [n, c, h, w] = shape;
         let [oh, ow] = win.output_size("t", [h, w]).unwrap();
         let (kh, kw) = (win.kernel[0], win.kernel[1]);
-        let xs = x.to_vec();
-        let mut out = vec![0.0; c * kh * kw * n * oh * ow];
+        let mut out = Vec::with_capacity(c * kh * kw * n * oh * ow);
         for ch in 0..c {
             for ki in 0..kh {
                 for kj in 0..kw {
-                    let r = (ch * kh + ki) * kw + kj;
                     for img in 0..n {
                         for a in 0..oh {
                             for b in 0..ow {
@@ -466,12 +468,11 @@ mod tests {
                                     - win.padding[1] as isize;
                                 let inside =
                                     i >= 0 && j >= 0 && (i as usize) < h && (j as usize) < w;
-                                let v = if inside {
-                                    xs[((img * c + ch) * h + i as usize) * w + j as usize]
-                                } else {
-                                    0.0
-                                };
-                                out[r * n * oh * ow + (img * oh + a) * ow + b] = v;
+                                out.push(
+                                    inside.then(|| {
+                                        ((img * c + ch) * h + i as usize) * w + j as usize
+                                    }),
+                                );
                             }
                         }
                     }
@@ -481,33 +482,21 @@ mod tests {
         out
     }
 
+    /// im2col by the definition.
+    fn naive_im2col(x: &Tensor<f64>, win: &Window2d) -> Vec<f64> {
+        let xs = x.to_vec();
+        let shape = nchw("t", x.shape()).unwrap();
+        let sources = naive_sources(shape, win);
+        sources.iter().map(|s| s.map_or(0.0, |i| xs[i])).collect()
+    }
+
     /// col2im by the definition: every column element added to its input position, taps in
     /// order (the order the kernel sums in, so the two agree bit for bit).
     fn naive_col2im(cols: &Tensor<f64>, shape: [usize; 4], win: &Window2d) -> Vec<f64> {
-        let [n, c, h, w] = shape;
-        let [oh, ow] = win.output_size("t", [h, w]).unwrap();
-        let (kh, kw) = (win.kernel[0], win.kernel[1]);
-        let ys = cols.to_vec();
-        let mut out = vec![0.0; n * c * h * w];
-        for ch in 0..c {
-            for ki in 0..kh {
-                for kj in 0..kw {
-                    let r = (ch * kh + ki) * kw + kj;
-                    for img in 0..n {
-                        for a in 0..oh {
-                            for b in 0..ow {
-                                let i = (a * win.stride[0] + ki * win.dilation[0]) as isize
-                                    - win.padding[0] as isize;
-                                let j = (b * win.stride[1] + kj * win.dilation[1]) as isize
-                                    - win.padding[1] as isize;
-                                if i >= 0 && j >= 0 && (i as usize) < h && (j as usize) < w {
-                                    out[((img * c + ch) * h + i as usize) * w + j as usize] +=
-                                        ys[r * n * oh * ow + (img * oh + a) * ow + b];
-                                }
-                            }
-                        }
-                    }
-                }
+        let mut out = vec![0.0; shape.iter().product()];
+        for (s, y) in naive_sources(shape, win).into_iter().zip(cols.to_vec()) {
+            if let Some(i) = s {
+                out[i] += y;
             }
         }
         out
