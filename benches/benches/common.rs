@@ -16,6 +16,14 @@ pub fn criterion() -> Criterion {
         .measurement_time(Duration::from_secs(2))
 }
 
+/// Keeps freed memory for the next iteration instead of mimalloc's purge after 10 ms, as
+/// `train-bench` and the labs do; for the bench files that set mimalloc as their allocator
+/// (otherwise the kernel clearing fresh pages is part of every large op measured).
+pub fn keep_freed_memory() {
+    // SAFETY: only stores the option; 15 is `mi_option_purge_delay` in mimalloc 2 and 3, -1 = never.
+    unsafe { libmimalloc_sys::mi_option_set(15, -1) }
+}
+
 /// A seeded uniform tensor in `[-1, 1)`.
 pub fn uniform(shape: &[usize], seed: u64) -> Tensor<f32> {
     Tensor::rand_uniform(shape, -1.0, 1.0, &mut StdRng::seed_from_u64(seed)).unwrap()

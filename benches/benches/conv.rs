@@ -34,6 +34,7 @@ fn same() -> Conv2dOptions {
 }
 
 fn conv(c: &mut Criterion) {
+    common::keep_freed_memory();
     for threads in [1, 2] {
         tensor::set_num_threads(threads);
         let mut g = c.benchmark_group(format!("conv2d/{threads}-thread (elements = FLOP)"));
@@ -94,6 +95,7 @@ fn conv(c: &mut Criterion) {
 }
 
 fn pool_and_norm(c: &mut Criterion) {
+    common::keep_freed_memory();
     let mut g = c.benchmark_group("pool, batch norm (elements = input elements)");
     // The two pooled activations, and the two batch-normalised conv outputs.
     for xs in [[64, 32, 28, 28], [64, 64, 14, 14]] {
