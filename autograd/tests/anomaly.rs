@@ -219,6 +219,19 @@ fn every_op_reports_its_callers_file_not_the_library() {
                 .binary_cross_entropy(&y, Reduction::Mean)
                 .unwrap(),
             s(img.conv2d(&k, Some(&b), Conv2dOptions::default()).unwrap()),
+            // Two groups: a batched product, then the move to NCHW.
+            s(img
+                .reshape(&[1, 2, 2, 4])
+                .unwrap()
+                .conv2d(
+                    &k.reshape(&[2, 1, 2, 2]).unwrap(),
+                    None,
+                    Conv2dOptions {
+                        groups: 2,
+                        ..Conv2dOptions::default()
+                    },
+                )
+                .unwrap()),
             s(img
                 .im2col(&Conv2dOptions::default().window([2, 2]))
                 .unwrap()
@@ -313,6 +326,7 @@ fn every_op_reports_its_callers_file_not_the_library() {
         "im2col",
         "col2im",
         "rows_to_nchw",
+        "matmul_nchw",
         "take",
         "put_add",
         "batch_norm",

@@ -13,7 +13,7 @@
 //! who computes which block. Each output element therefore sums its terms in the same order
 //! whatever [`num_threads`] is, and results are identical bit for bit across thread counts.
 
-use crate::parallel::{num_threads, run_shares};
+use crate::parallel::{collect_units, num_threads, run_shares};
 use crate::Element;
 use ndarray::{Array2, ArrayView2, ArrayViewMut2, ShapeBuilder};
 use std::any::TypeId;
@@ -179,11 +179,78 @@ pub(crate) fn gemm_new<T: Element>(a: &ArrayView2<'_, T>, b: &ArrayView2<'_, T>)
     }
 }
 
+/// `a x b` for each of `images` images: `b` is `[k, images·n]`, image `i`'s columns
+/// `i·n..(i+1)·n`, and the result `[images, m, n]`, each image's product in standard layout,
+/// on which `finish(i, block)` then runs while it is in cache (a convolution's product and
+/// its bias, written straight into NCHW). Each image's product is the product of one thread
+/// (as [`gemm_new`] computes it with one thread); the pool's threads take whole images, so the
+/// result does not depend on [`num_threads`].
+pub(crate) fn gemm_per_image<T: Element>(
+    a: &ArrayView2<'_, T>,
+    b: &ArrayView2<'_, T>,
+    images: usize,
+    finish: &(dyn Fn(usize, &mut [T]) + Sync),
+) -> Vec<T> {
+    let (m, k) = (a.nrows(), a.ncols());
+    debug_assert!(b.nrows() == k && b.ncols() % images.max(1) == 0);
+    let n = b.ncols() / images.max(1);
+    let unit = m * n;
+    if unit == 0 {
+        return vec![];
+    }
+    // The work of the products, not just the output, decides whether to use the pool.
+    let work = images.saturating_mul(unit).saturating_mul(k.max(1));
+    collect_units(images * unit, unit, work, &|first, chunk| {
+        for (i, block) in chunk.chunks_mut(unit).enumerate() {
+            let img = first + i;
+            let cols = b.slice(ndarray::s![.., img * n..(img + 1) * n]);
+            // SAFETY: `block` is this image's `m x n` output in standard layout, written only
+            // here; with beta = 0 the kernel writes every element and reads none. After it,
+            // every element is initialised.
+            let block = unsafe {
+                gemm_raw_on(
+                    1,
+                    T::one(),
+                    a,
+                    &cols,
+                    T::zero(),
+                    block.as_mut_ptr() as *mut T,
+                    n as isize,
+                    1,
+                );
+                &mut *(block as *mut [std::mem::MaybeUninit<T>] as *mut [T])
+            };
+            finish(img, block);
+        }
+    })
+}
+
+/// [`gemm_raw_on`] with up to [`num_threads`] threads.
+///
+/// # Safety
+/// As for [`gemm_raw_on`].
+unsafe fn gemm_raw<T: Element>(
+    alpha: T,
+    a: &ArrayView2<'_, T>,
+    b: &ArrayView2<'_, T>,
+    beta: T,
+    dst: *mut T,
+    dst_rs: isize,
+    dst_cs: isize,
+) {
+    gemm_raw_on(num_threads(), alpha, a, b, beta, dst, dst_rs, dst_cs)
+}
+
+/// `dst = beta·dst + alpha·(a x b)` on at most `max_threads` threads (the blocks, and so the
+/// result, are the same for any count).
+///
 /// # Safety
 /// `dst` with strides `(dst_rs, dst_cs)` must address `a.nrows() x b.ncols()` elements that
 /// nothing else reads or writes during the call; they need not be initialised when `beta` is
 /// zero.
-unsafe fn gemm_raw<T: Element>(
+#[allow(clippy::too_many_arguments)]
+unsafe fn gemm_raw_on<T: Element>(
+    max_threads: usize,
     alpha: T,
     a: &ArrayView2<'_, T>,
     b: &ArrayView2<'_, T>,
@@ -230,7 +297,7 @@ unsafe fn gemm_raw<T: Element>(
         return;
     }
     let (blocks, along_rows) = partition(m, n, k);
-    let threads = num_threads().min(blocks);
+    let threads = max_threads.min(blocks);
     if threads <= 1 {
         for i in 0..blocks {
             // SAFETY: blocks tile the output; this thread is the only one writing it.

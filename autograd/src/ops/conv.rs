@@ -94,7 +94,8 @@ impl<T: Element> Var<T> {
     ///
     /// It is composed of [`im2col`](Var::im2col) (`[C·kh·kw, N·OH·OW]`), one matrix product per
     /// group `W_g [O/groups, C/groups·kh·kw] x cols_g` over the whole batch, and a move to NCHW
-    /// that adds the bias, so its gradients are theirs: `∂/∂W = G colsᵀ`, `∂/∂x = col2im(Wᵀ G)`,
+    /// that adds the bias (with one group, the product is written straight into NCHW), so its
+    /// gradients are theirs: `∂/∂W = G colsᵀ`, `∂/∂x = col2im(Wᵀ G)`,
     /// `∂/∂bias = Σ_{n, i, j} G`.
     ///
     /// ```
@@ -156,13 +157,50 @@ impl<T: Element> Var<T> {
         let [oh, ow] = window.output_size(OP, [h, w])?;
         let (k, l) = (cg * kh * kw, n * oh * ow);
         let cols = self.im2col(&window)?;
-        let y = if g == 1 {
-            weight.reshape(&[o, k])?.matmul(&cols)?
-        } else {
-            let wg = weight.reshape(&[g, o / g, k])?;
-            wg.matmul(&cols.reshape(&[g, k, l])?)?.reshape(&[o, l])?
-        };
+        if g == 1 {
+            return weight
+                .reshape(&[o, k])?
+                .matmul_nchw(&cols, n, [oh, ow], bias);
+        }
+        let wg = weight.reshape(&[g, o / g, k])?;
+        let y = wg.matmul(&cols.reshape(&[g, k, l])?)?.reshape(&[o, l])?;
         y.rows_to_nchw(n, [oh, ow], bias)
+    }
+
+    /// The product of a weight matrix `[O, K]` and columns `[K, N·OH·OW]` written straight
+    /// into NCHW `[N, O, OH, OW]`, plus the bias (see [`tensor::Tensor::matmul_nchw`]): a
+    /// [`matmul`](Var::matmul) then [`rows_to_nchw`](Var::rows_to_nchw) as one op, without the
+    /// intermediate rows. Backward: `g` moved to rows `R` ([`nchw_to_rows`](Var::nchw_to_rows)),
+    /// then those two ops' rules: `∂/∂W = R colsᵀ`, `∂/∂cols = Wᵀ R`, the bias `R`'s row sums.
+    #[track_caller]
+    fn matmul_nchw(
+        &self,
+        cols: &Var<T>,
+        n: usize,
+        spatial: [usize; 2],
+        bias: Option<&Var<T>>,
+    ) -> Result<Var<T>> {
+        let value = {
+            let b = bias.map(|b| b.value());
+            self.value()
+                .matmul_nchw(&cols.value(), n, spatial, b.as_deref())?
+        };
+        let rule = |c: &crate::BackwardCtx<'_, T>| -> Result<Vec<Option<Var<T>>>> {
+            let rows = c.grad.nchw_to_rows()?;
+            let (w, cols) = (&c.inputs[0], &c.inputs[1]);
+            let mut grads = vec![
+                when(c.needs(0), || rows.matmul_t(false, cols, true))?,
+                when(c.needs(1), || w.matmul_t(true, &rows, false))?,
+            ];
+            if c.inputs.len() == 3 {
+                grads.push(when(c.needs(2), || rows.sum_axis(1, false))?);
+            }
+            Ok(grads)
+        };
+        Ok(match bias {
+            Some(b) => Var::from_op("matmul_nchw", value, &[self, cols, b], rule),
+            None => Var::from_op("matmul_nchw", value, &[self, cols], rule),
+        })
     }
 
     /// A convolution's product `[O, N·OH·OW]` as an NCHW batch `[N, O, OH, OW]`, plus the bias
