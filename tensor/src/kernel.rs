@@ -156,7 +156,7 @@ pub(crate) fn gemm_into<T: Element>(
     debug_assert!(dst.dim() == (a.nrows(), b.ncols()));
     let (rs, cs) = (dst.strides()[0], dst.strides()[1]);
     // SAFETY: `dst` is a live, exclusive view of the product's shape.
-    unsafe { gemm_raw(alpha, a, b, beta, dst.as_mut_ptr(), rs, cs) }
+    unsafe { gemm_raw_on(num_threads(), alpha, a, b, beta, dst.as_mut_ptr(), rs, cs) }
 }
 
 /// `a x b` in a new standard-layout array, written once (never zeroed first).
@@ -166,7 +166,8 @@ pub(crate) fn gemm_new<T: Element>(a: &ArrayView2<'_, T>, b: &ArrayView2<'_, T>)
     // SAFETY: with beta = 0 the kernel writes every element of `out` and reads none (an empty
     // inner dimension writes zeros).
     unsafe {
-        gemm_raw(
+        gemm_raw_on(
+            num_threads(),
             T::one(),
             a,
             b,
@@ -223,22 +224,6 @@ pub(crate) fn gemm_per_image<T: Element>(
             finish(img, block);
         }
     })
-}
-
-/// [`gemm_raw_on`] with up to [`num_threads`] threads.
-///
-/// # Safety
-/// As for [`gemm_raw_on`].
-unsafe fn gemm_raw<T: Element>(
-    alpha: T,
-    a: &ArrayView2<'_, T>,
-    b: &ArrayView2<'_, T>,
-    beta: T,
-    dst: *mut T,
-    dst_rs: isize,
-    dst_cs: isize,
-) {
-    gemm_raw_on(num_threads(), alpha, a, b, beta, dst, dst_rs, dst_cs)
 }
 
 /// `dst = beta·dst + alpha·(a x b)` on at most `max_threads` threads (the blocks, and so the
