@@ -171,7 +171,8 @@ impl<T: Element> Var<T> {
     /// into NCHW `[N, O, OH, OW]`, plus the bias (see [`tensor::Tensor::matmul_nchw`]): a
     /// [`matmul`](Var::matmul) then [`rows_to_nchw`](Var::rows_to_nchw) as one op, without the
     /// intermediate rows. Backward: `g` moved to rows `R` ([`nchw_to_rows`](Var::nchw_to_rows)),
-    /// then those two ops' rules: `∂/∂W = R colsᵀ`, `∂/∂cols = Wᵀ R`, the bias `R`'s row sums.
+    /// then those two ops' rules: `∂/∂W = R colsᵀ`, `∂/∂cols = Wᵀ R`; the bias gets `g`'s sum
+    /// over each channel.
     #[track_caller]
     fn matmul_nchw(
         &self,
@@ -193,7 +194,9 @@ impl<T: Element> Var<T> {
                 when(c.needs(1), || w.matmul_t(true, &rows, false))?,
             ];
             if c.inputs.len() == 3 {
-                grads.push(when(c.needs(2), || rows.sum_axis(1, false))?);
+                // Summed per channel straight from g, on the pool (a sum along the rows is
+                // one thread's).
+                grads.push(when(c.needs(2), || c.grad.channel_sum())?);
             }
             Ok(grads)
         };
