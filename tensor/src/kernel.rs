@@ -182,7 +182,7 @@ pub(crate) fn gemm_new<T: Element>(a: &ArrayView2<'_, T>, b: &ArrayView2<'_, T>)
 
 /// `a x b` for each of `images` images: `b` is `[k, images·n]`, image `i`'s columns
 /// `i·n..(i+1)·n`, and the result `[images, m, n]`, each image's product in standard layout,
-/// on which `finish(i, block)` then runs while it is in cache (a convolution's product and
+/// on which `finish(block)` then runs while it is in cache (a convolution's product and
 /// its bias, written straight into NCHW). Each image's product is the product of one thread
 /// (as [`gemm_new`] computes it with one thread); the pool's threads take whole images, so the
 /// result does not depend on [`num_threads`].
@@ -190,7 +190,7 @@ pub(crate) fn gemm_per_image<T: Element>(
     a: &ArrayView2<'_, T>,
     b: &ArrayView2<'_, T>,
     images: usize,
-    finish: &(dyn Fn(usize, &mut [T]) + Sync),
+    finish: &(dyn Fn(&mut [T]) + Sync),
 ) -> Vec<T> {
     let (m, k) = (a.nrows(), a.ncols());
     debug_assert!(b.nrows() == k && b.ncols() % images.max(1) == 0);
@@ -221,7 +221,7 @@ pub(crate) fn gemm_per_image<T: Element>(
                 );
                 &mut *(block as *mut [std::mem::MaybeUninit<T>] as *mut [T])
             };
-            finish(img, block);
+            finish(block);
         }
     })
 }

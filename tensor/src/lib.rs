@@ -56,6 +56,7 @@ mod linalg;
 mod parallel;
 mod pool;
 mod reduce;
+mod rows;
 mod shape;
 #[allow(clippy::module_inception)]
 mod tensor;
