@@ -184,6 +184,170 @@ fn shifted_plane<T: Element>(dst: &mut [MaybeUninit<T>], src: &[T], ow: usize, t
     }
 }
 
+/// A window resolved for one input batch shape: what [`Tensor::im2col`] and
+/// [`Tensor::col2im`] compute with, and what a convolution run image by image calls on one
+/// image at a time (`n = 1`).
+pub(crate) struct Unfold {
+    taps: Vec<Tap>,
+    /// Images, channels, and the input's and output's `[height, width]`.
+    n: usize,
+    c: usize,
+    input: [usize; 2],
+    output: [usize; 2],
+    stride: [usize; 2],
+    /// Stride 1 and the output as wide as the input (a "same" convolution): a tap's plane is
+    /// the image's plane shifted, one copy, then zeros where rows wrapped.
+    flat: bool,
+    /// For the flat case, per tap, which of the `OH·OW` positions read inside the image's
+    /// columns (the others wrapped around a row end).
+    keep: Vec<Vec<bool>>,
+}
+
+impl Unfold {
+    /// `window` over an input `[n, c, h, w]`; errors (naming `op`) when it does not fit.
+    pub(crate) fn new(
+        op: &'static str,
+        window: &Window2d,
+        [n, c, h, w]: [usize; 4],
+    ) -> Result<Self> {
+        let [oh, ow] = window.output_size(op, [h, w])?;
+        let taps = taps(window, [h, w], [oh, ow]);
+        let flat = window.stride == [1, 1] && ow == w;
+        let keep = taps
+            .iter()
+            .filter(|_| flat)
+            .map(|tap| {
+                (0..oh * ow)
+                    .map(|k| (tap.cols.0..tap.cols.1).contains(&(k % ow.max(1))))
+                    .collect()
+            })
+            .collect();
+        Ok(Unfold {
+            taps,
+            n,
+            c,
+            input: [h, w],
+            output: [oh, ow],
+            stride: window.stride,
+            flat,
+            keep,
+        })
+    }
+
+    /// The output's `[OH, OW]`.
+    pub(crate) fn output(&self) -> [usize; 2] {
+        self.output
+    }
+
+    /// The rows of the columns, `C·kh·kw`.
+    pub(crate) fn rows(&self) -> usize {
+        self.c * self.taps.len()
+    }
+
+    /// The length of a row of the columns, `N·OH·OW`.
+    pub(crate) fn row_len(&self) -> usize {
+        self.n * self.output[0] * self.output[1]
+    }
+
+    /// The elements of the input batch, `N·C·H·W`.
+    pub(crate) fn input_len(&self) -> usize {
+        self.n * self.c * self.input[0] * self.input[1]
+    }
+
+    /// Writes rows `first..` of the columns of the batch `src` into `chunk` (whole rows), every
+    /// element once, a tap's padding as zeros.
+    pub(crate) fn unfold<T: Element>(&self, src: &[T], first: usize, chunk: &mut [MaybeUninit<T>]) {
+        let ([h, w], [_, ow]) = (self.input, self.output);
+        let (plane, l, row_len) = (h * w, self.output[0] * ow, self.row_len());
+        let [sh, sw] = self.stride;
+        let zero = |d: &mut [MaybeUninit<T>]| d.iter_mut().for_each(|d| _ = d.write(T::zero()));
+        for (i, dst_row) in chunk.chunks_mut(row_len.max(1)).enumerate() {
+            let r = first + i;
+            let (ch, tap) = (r / self.taps.len(), self.taps[r % self.taps.len()]);
+            let (lo, hi) = tap.cols;
+            for (img, dst) in dst_row.chunks_mut(l.max(1)).enumerate() {
+                let src_plane = &src[(img * self.c + ch) * plane..][..plane];
+                if self.flat {
+                    shifted_plane(dst, src_plane, ow, &tap);
+                    continue;
+                }
+                for (o_r, dst_r) in dst.chunks_mut(ow.max(1)).enumerate() {
+                    if !(tap.rows.0..tap.rows.1).contains(&o_r) || lo == hi {
+                        zero(dst_r);
+                        continue;
+                    }
+                    let i_r = (o_r * sh) as isize + tap.row_off;
+                    let src_row = &src_plane[i_r as usize * w..][..w];
+                    let first_col = ((lo * sw) as isize + tap.col_off) as usize;
+                    let (head, rest) = dst_r.split_at_mut(lo);
+                    let (mid, tail) = rest.split_at_mut(hi - lo);
+                    zero(head);
+                    zero(tail);
+                    if sw == 1 {
+                        let from = &src_row[first_col..][..mid.len()];
+                        mid.iter_mut().zip(from).for_each(|(d, &s)| _ = d.write(s));
+                    } else {
+                        let from = src_row[first_col..].iter().step_by(sw);
+                        mid.iter_mut().zip(from).for_each(|(d, &s)| _ = d.write(s));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds the columns `src` of the whole batch into images `first..` of it (`chunk`, whole
+    /// images), channel by channel, each image's taps in order; taps in the padding are
+    /// dropped.
+    pub(crate) fn fold<T: Element>(&self, src: &[T], first: usize, chunk: &mut [T]) {
+        let ([h, w], [_, ow]) = (self.input, self.output);
+        let (plane, l, row_len, c) = (h * w, self.output[0] * ow, self.row_len(), self.c);
+        let [sh, sw] = self.stride;
+        let images = chunk.len() / (c * plane).max(1);
+        // Channel by channel, the chunk's images in turn, so that each channel's `kh·kw` rows
+        // of columns are read front to back (image by image, plane by plane, the rows of all
+        // channels were hundreds of interleaved streams, and the reads waited on memory).
+        for (ch, i) in (0..c).flat_map(|ch| (0..images).map(move |i| (ch, i))) {
+            let img = first + i;
+            let dst_plane = &mut chunk[(i * c + ch) * plane..][..plane];
+            for (t, tap) in self.taps.iter().enumerate() {
+                let src_row = &src[(ch * self.taps.len() + t) * row_len + img * l..][..l];
+                let (lo, hi) = tap.cols;
+                if lo == hi || tap.rows.0 == tap.rows.1 {
+                    continue;
+                }
+                if self.flat {
+                    // The columns that would wrap around a row end add a zero instead (which
+                    // leaves a sum that started at +0 unchanged, bit for bit).
+                    let (start, end) = (tap.rows.0 * ow + lo, (tap.rows.1 - 1) * ow + hi);
+                    let shift = tap.row_off * ow as isize + tap.col_off;
+                    let to = (start as isize + shift) as usize;
+                    let dst = &mut dst_plane[to..][..end - start];
+                    let from = src_row[start..end].iter().zip(&self.keep[t][start..end]);
+                    for (d, (&v, &keep)) in dst.iter_mut().zip(from) {
+                        *d += if keep { v } else { T::zero() };
+                    }
+                    continue;
+                }
+                for o_r in tap.rows.0..tap.rows.1 {
+                    let i_r = (o_r * sh) as isize + tap.row_off;
+                    let dst_row = &mut dst_plane[i_r as usize * w..][..w];
+                    let s = &src_row[o_r * ow..][lo..hi];
+                    let first_col = ((lo * sw) as isize + tap.col_off) as usize;
+                    if sw == 1 {
+                        for (d, v) in dst_row[first_col..first_col + hi - lo].iter_mut().zip(s) {
+                            *d += *v;
+                        }
+                    } else {
+                        for (d, v) in dst_row[first_col..].iter_mut().step_by(sw).zip(s) {
+                            *d += *v;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 impl<T: Element> Tensor<T> {
     /// Unfolds every window of an NCHW image batch into a column: the result is
     /// `[C·kh·kw, N·OH·OW]`, row `(c·kh + ki)·kw + kj` holding tap `(ki, kj)` of channel `c` for
@@ -206,55 +370,16 @@ impl<T: Element> Tensor<T> {
     /// Errors when the input is not rank 4, or the window does not fit (see
     /// [`Window2d::output_size`]).
     pub fn im2col(&self, window: &Window2d) -> Result<Tensor<T>> {
-        let [n, c, h, w] = nchw("im2col", self.shape())?;
-        let [oh, ow] = window.output_size("im2col", [h, w])?;
-        let taps = taps(window, [h, w], [oh, ow]);
-        let (plane, l) = (h * w, oh * ow);
-        let row_len = n * l;
+        let shape = nchw("im2col", self.shape())?;
+        let u = Unfold::new("im2col", window, shape)?;
         let src = self.data.as_standard_layout();
         let src = src.as_slice().expect("standard layout");
-        let len = taps.len() * c * row_len;
-        let [sh, sw] = window.stride;
-        let zero = |d: &mut [MaybeUninit<T>]| d.iter_mut().for_each(|d| _ = d.write(T::zero()));
-        // With stride 1 and the output as wide as the input (a "same" convolution), a tap's
-        // plane is the image's plane shifted: one copy, then zeros where rows wrapped.
-        let flat = window.stride == [1, 1] && ow == w;
-        // Every element is written once, a tap's padding as zeros (no zero fill beforehand).
+        let (rows, row_len) = (u.rows(), u.row_len());
+        let len = rows * row_len;
         let out = collect_units(len, row_len.max(1), len, &|first, chunk| {
-            for (i, dst_row) in chunk.chunks_mut(row_len.max(1)).enumerate() {
-                let r = first + i;
-                let (ch, tap) = (r / taps.len(), taps[r % taps.len()]);
-                let (lo, hi) = tap.cols;
-                for (img, dst) in dst_row.chunks_mut(l.max(1)).enumerate() {
-                    let src_plane = &src[(img * c + ch) * plane..][..plane];
-                    if flat {
-                        shifted_plane(dst, src_plane, ow, &tap);
-                        continue;
-                    }
-                    for (o_r, dst_r) in dst.chunks_mut(ow.max(1)).enumerate() {
-                        if !(tap.rows.0..tap.rows.1).contains(&o_r) || lo == hi {
-                            zero(dst_r);
-                            continue;
-                        }
-                        let i_r = (o_r * sh) as isize + tap.row_off;
-                        let src_row = &src_plane[i_r as usize * w..][..w];
-                        let first_col = ((lo * sw) as isize + tap.col_off) as usize;
-                        let (head, rest) = dst_r.split_at_mut(lo);
-                        let (mid, tail) = rest.split_at_mut(hi - lo);
-                        zero(head);
-                        zero(tail);
-                        if sw == 1 {
-                            let from = &src_row[first_col..][..mid.len()];
-                            mid.iter_mut().zip(from).for_each(|(d, &s)| _ = d.write(s));
-                        } else {
-                            let from = src_row[first_col..].iter().step_by(sw);
-                            mid.iter_mut().zip(from).for_each(|(d, &s)| _ = d.write(s));
-                        }
-                    }
-                }
-            }
+            u.unfold(src, first, chunk)
         });
-        Tensor::from_vec(&[taps.len() * c, row_len], out)
+        Tensor::from_vec(&[rows, row_len], out)
     }
 
     /// Folds columns back into an NCHW image batch of `shape`, summing where windows overlap:
@@ -272,12 +397,8 @@ impl<T: Element> Tensor<T> {
     ///
     /// Errors when the window does not fit `shape`, or `self` is not `[C·kh·kw, N·OH·OW]` for it.
     pub fn col2im(&self, shape: [usize; 4], window: &Window2d) -> Result<Tensor<T>> {
-        let [n, c, h, w] = shape;
-        let [oh, ow] = window.output_size("col2im", [h, w])?;
-        let taps = taps(window, [h, w], [oh, ow]);
-        let (plane, l) = (h * w, oh * ow);
-        let row_len = n * l;
-        let expected = [taps.len() * c, row_len];
+        let u = Unfold::new("col2im", window, shape)?;
+        let expected = [u.rows(), u.row_len()];
         if self.shape() != expected {
             return Err(TensorError::ShapeMismatch {
                 op: "col2im",
@@ -290,68 +411,13 @@ impl<T: Element> Tensor<T> {
         }
         let src = self.data.as_standard_layout();
         let src = src.as_slice().expect("standard layout");
-        let mut out = vec![T::zero(); n * c * plane];
-        let [sh, sw] = window.stride;
+        let mut out = vec![T::zero(); u.input_len()];
         let out_len = out.len();
-        // Threads take whole images; each runs channel by channel, its images in turn, so that
-        // it reads each channel's `kh·kw` rows of columns front to back (image by image, plane
-        // by plane, the rows of all channels were hundreds of interleaved streams, and the
-        // reads waited on memory).
-        let image = (c * plane).max(1);
-        // With stride 1 and the output as wide as the input, a tap adds the columns as one
-        // shifted plane, as `im2col` copies it; the columns that would wrap around a row end
-        // add a zero instead (which leaves a sum that started at +0 unchanged, bit for bit).
-        let flat = window.stride == [1, 1] && ow == w;
-        // (Only the flat path reads the masks.)
-        let keep: Vec<Vec<bool>> = taps
-            .iter()
-            .filter(|_| flat)
-            .map(|tap| {
-                (0..l)
-                    .map(|k| (tap.cols.0..tap.cols.1).contains(&(k % ow.max(1))))
-                    .collect()
-            })
-            .collect();
+        // Threads take whole images, so each output element sums its taps in the same order
+        // on any thread.
+        let image = (shape[1] * shape[2] * shape[3]).max(1);
         for_units(&mut out, image, out_len, &|first, chunk| {
-            let images = chunk.len() / image;
-            for (ch, i) in (0..c).flat_map(|ch| (0..images).map(move |i| (ch, i))) {
-                let img = first + i;
-                let dst_plane = &mut chunk[(i * c + ch) * plane..][..plane];
-                for (t, tap) in taps.iter().enumerate() {
-                    let src_row = &src[(ch * taps.len() + t) * row_len + img * l..][..l];
-                    let (lo, hi) = tap.cols;
-                    if lo == hi || tap.rows.0 == tap.rows.1 {
-                        continue;
-                    }
-                    if flat {
-                        let (start, end) = (tap.rows.0 * ow + lo, (tap.rows.1 - 1) * ow + hi);
-                        let shift = tap.row_off * ow as isize + tap.col_off;
-                        let to = (start as isize + shift) as usize;
-                        let dst = &mut dst_plane[to..][..end - start];
-                        let from = src_row[start..end].iter().zip(&keep[t][start..end]);
-                        for (d, (&v, &keep)) in dst.iter_mut().zip(from) {
-                            *d += if keep { v } else { T::zero() };
-                        }
-                        continue;
-                    }
-                    for o_r in tap.rows.0..tap.rows.1 {
-                        let i_r = (o_r * sh) as isize + tap.row_off;
-                        let dst_row = &mut dst_plane[i_r as usize * w..][..w];
-                        let s = &src_row[o_r * ow..][lo..hi];
-                        let first_col = ((lo * sw) as isize + tap.col_off) as usize;
-                        if sw == 1 {
-                            for (d, v) in dst_row[first_col..first_col + hi - lo].iter_mut().zip(s)
-                            {
-                                *d += *v;
-                            }
-                        } else {
-                            for (d, v) in dst_row[first_col..].iter_mut().step_by(sw).zip(s) {
-                                *d += *v;
-                            }
-                        }
-                    }
-                }
-            }
+            u.fold(src, first, chunk)
         });
         Tensor::from_vec(&shape, out)
     }

@@ -13,7 +13,7 @@
 //! who computes which block. Each output element therefore sums its terms in the same order
 //! whatever [`num_threads`] is, and results are identical bit for bit across thread counts.
 
-use crate::parallel::{collect_units, num_threads, run_shares};
+use crate::parallel::{num_threads, run_shares};
 use crate::Element;
 use ndarray::{Array2, ArrayView2, ArrayViewMut2, ShapeBuilder};
 use std::any::TypeId;
@@ -180,50 +180,40 @@ pub(crate) fn gemm_new<T: Element>(a: &ArrayView2<'_, T>, b: &ArrayView2<'_, T>)
     }
 }
 
-/// `a x b` for each of `images` images: `b` is `[k, images·n]`, image `i`'s columns
-/// `i·n..(i+1)·n`, and the result `[images, m, n]`, each image's product in standard layout,
-/// on which `finish(block)` then runs while it is in cache (a convolution's product and
-/// its bias, written straight into NCHW). Each image's product is the product of one thread
-/// (as [`gemm_new`] computes it with one thread); the pool's threads take whole images, so the
-/// result does not depend on [`num_threads`].
-pub(crate) fn gemm_per_image<T: Element>(
+/// `dst = a x b` on the calling thread, `dst` the product's `m x n` elements in standard
+/// layout, every one written (the kernels of a convolution run image by image, whose threads
+/// take whole images).
+pub(crate) fn gemm_write<T: Element>(
     a: &ArrayView2<'_, T>,
     b: &ArrayView2<'_, T>,
-    images: usize,
-    finish: &(dyn Fn(&mut [T]) + Sync),
-) -> Vec<T> {
-    let (m, k) = (a.nrows(), a.ncols());
-    debug_assert!(b.nrows() == k && b.ncols() % images.max(1) == 0);
-    let n = b.ncols() / images.max(1);
-    let unit = m * n;
-    if unit == 0 {
-        return vec![];
+    dst: &mut [std::mem::MaybeUninit<T>],
+) {
+    let (m, n) = (a.nrows(), b.ncols());
+    assert_eq!(dst.len(), m * n, "the product's elements");
+    // SAFETY: `dst` is an exclusive buffer of the product's `m x n` elements in standard
+    // layout; with beta = 0 the kernel writes every element and reads none.
+    unsafe {
+        gemm_raw_on(
+            1,
+            T::one(),
+            a,
+            b,
+            T::zero(),
+            dst.as_mut_ptr() as *mut T,
+            n as isize,
+            1,
+        )
     }
-    // The work of the products, not just the output, decides whether to use the pool.
-    let work = images.saturating_mul(unit).saturating_mul(k.max(1));
-    collect_units(images * unit, unit, work, &|first, chunk| {
-        for (i, block) in chunk.chunks_mut(unit).enumerate() {
-            let img = first + i;
-            let cols = b.slice(ndarray::s![.., img * n..(img + 1) * n]);
-            // SAFETY: `block` is this image's `m x n` output in standard layout, written only
-            // here; with beta = 0 the kernel writes every element and reads none. After it,
-            // every element is initialised.
-            let block = unsafe {
-                gemm_raw_on(
-                    1,
-                    T::one(),
-                    a,
-                    &cols,
-                    T::zero(),
-                    block.as_mut_ptr() as *mut T,
-                    n as isize,
-                    1,
-                );
-                &mut *(block as *mut [std::mem::MaybeUninit<T>] as *mut [T])
-            };
-            finish(block);
-        }
-    })
+}
+
+/// `dst += a x b` on the calling thread, `dst` the product's `m x n` elements in standard
+/// layout (a sum of products accumulated in place).
+pub(crate) fn gemm_add<T: Element>(a: &ArrayView2<'_, T>, b: &ArrayView2<'_, T>, dst: &mut [T]) {
+    let (m, n) = (a.nrows(), b.ncols());
+    assert_eq!(dst.len(), m * n, "the product's elements");
+    // SAFETY: `dst` is an exclusive, initialised buffer of the product's elements in standard
+    // layout.
+    unsafe { gemm_raw_on(1, T::one(), a, b, T::one(), dst.as_mut_ptr(), n as isize, 1) }
 }
 
 /// `dst = beta·dst + alpha·(a x b)` on at most `max_threads` threads (the blocks, and so the

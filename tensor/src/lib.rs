@@ -45,6 +45,7 @@
 
 mod channel;
 mod conv;
+mod convolution;
 mod cpu;
 mod element;
 mod elementwise;

@@ -1,12 +1,14 @@
-//! Convolution: the `im2col`/`col2im` adjoint pair, and `conv2d` composed from them and one
-//! matrix product.
+//! Convolution: the `im2col`/`col2im` adjoint pair, and `conv2d`.
 //!
-//! `im2col`'s gradient is `col2im` and `col2im`'s is `im2col`, each a recorded op, so a
-//! convolution needs no backward rule of its own: its gradients (and their gradients, under
-//! `create_graph`) come from the ops it is made of.
+//! `im2col`'s gradient is `col2im` and `col2im`'s is `im2col`, each a recorded op. A grouped
+//! convolution is composed of them and one matrix product per group, so its gradients (and
+//! their gradients, under `create_graph`) come from the ops it is made of. With one group it
+//! is one op computed image by image ([`tensor::Tensor::conv2d`]) whose backward is the im2col
+//! product's gradients image by image ([`tensor::Tensor::conv2d_grads`]), or, when the
+//! backward is itself recorded, those same gradients composed of recorded ops.
 
 use super::when;
-use crate::{AutogradError, Result, Var};
+use crate::{is_grad_enabled, AutogradError, Result, Var};
 use tensor::{Element, Window2d};
 
 /// The keyword arguments of PyTorch's `F.conv2d` (besides the bias), each pair as
@@ -92,11 +94,11 @@ impl<T: Element> Var<T> {
     /// `out[n, o, i, j] = bias[o] + Σ_{c, ki, kj} W[o, c, ki, kj] · x[n, g·C/groups + c,
     /// i·s + ki·d - p, j·s + kj·d - p]` over group `g = o / (O/groups)`, zero outside the image.
     ///
-    /// It is composed of [`im2col`](Var::im2col) (`[C·kh·kw, N·OH·OW]`), one matrix product per
-    /// group `W_g [O/groups, C/groups·kh·kw] x cols_g` over the whole batch, and a move to NCHW
-    /// that adds the bias (with one group, the product is written straight into NCHW), so its
-    /// gradients are theirs: `∂/∂W = G colsᵀ`, `∂/∂x = col2im(Wᵀ G)`,
-    /// `∂/∂bias = Σ_{n, i, j} G`.
+    /// With one group it is computed image by image ([`tensor::Tensor::conv2d`]); otherwise
+    /// it is composed of [`im2col`](Var::im2col) (`[C·kh·kw, N·OH·OW]`), one matrix product
+    /// per group `W_g [O/groups, C/groups·kh·kw] x cols_g` over the whole batch, and a move to
+    /// NCHW that adds the bias. Either way the gradients are the im2col product's:
+    /// `∂/∂W = G colsᵀ`, `∂/∂x = col2im(Wᵀ G)`, `∂/∂bias = Σ_{n, i, j} G`.
     ///
     /// ```
     /// use autograd::{Conv2dOptions, Var};
@@ -156,53 +158,68 @@ impl<T: Element> Var<T> {
         let window = opts.window([kh, kw]);
         let [oh, ow] = window.output_size(OP, [h, w])?;
         let (k, l) = (cg * kh * kw, n * oh * ow);
-        let cols = self.im2col(&window)?;
         if g == 1 {
-            return weight
-                .reshape(&[o, k])?
-                .matmul_nchw(&cols, n, [oh, ow], bias);
+            return self.conv2d_one_group(weight, bias, window);
         }
+        let cols = self.im2col(&window)?;
         let wg = weight.reshape(&[g, o / g, k])?;
         let y = wg.matmul(&cols.reshape(&[g, k, l])?)?.reshape(&[o, l])?;
         y.rows_to_nchw(n, [oh, ow], bias)
     }
 
-    /// The product of a weight matrix `[O, K]` and columns `[K, N·OH·OW]` written straight
-    /// into NCHW `[N, O, OH, OW]`, plus the bias (see [`tensor::Tensor::matmul_nchw`]): a
-    /// [`matmul`](Var::matmul) then [`rows_to_nchw`](Var::rows_to_nchw) as one op, without the
-    /// intermediate rows. Backward: `g` moved to rows `R` ([`nchw_to_rows`](Var::nchw_to_rows)),
-    /// then those two ops' rules: `∂/∂W = R colsᵀ`, `∂/∂cols = Wᵀ R`; the bias gets `g`'s sum
-    /// over each channel.
+    /// [`conv2d`](Var::conv2d) with one group, its shapes checked there, as one op (see
+    /// [`tensor::Tensor::conv2d`]). Backward: [`tensor::Tensor::conv2d_grads`] for the input
+    /// and the weight, `g`'s sum per channel for the bias; when the backward is recorded
+    /// (`create_graph`), the same gradients of recorded ops: `g` moved to rows `R`
+    /// ([`nchw_to_rows`](Var::nchw_to_rows)), `∂/∂W = R colsᵀ` and `∂/∂x = col2im(Wᵀ R)`,
+    /// `cols = im2col(x)`.
     #[track_caller]
-    fn matmul_nchw(
+    fn conv2d_one_group(
         &self,
-        cols: &Var<T>,
-        n: usize,
-        spatial: [usize; 2],
+        weight: &Var<T>,
         bias: Option<&Var<T>>,
+        window: Window2d,
     ) -> Result<Var<T>> {
         let value = {
             let b = bias.map(|b| b.value());
             self.value()
-                .matmul_nchw(&cols.value(), n, spatial, b.as_deref())?
+                .conv2d(&weight.value(), b.as_deref(), &window)?
         };
-        let rule = |c: &crate::BackwardCtx<'_, T>| -> Result<Vec<Option<Var<T>>>> {
-            let rows = c.grad.nchw_to_rows()?;
-            let (w, cols) = (&c.inputs[0], &c.inputs[1]);
-            let mut grads = vec![
-                when(c.needs(0), || rows.matmul_t(false, cols, true))?,
-                when(c.needs(1), || w.matmul_t(true, &rows, false))?,
-            ];
+        let rule = move |c: &crate::BackwardCtx<'_, T>| -> Result<Vec<Option<Var<T>>>> {
+            let (x, w) = (&c.inputs[0], &c.inputs[1]);
+            let mut grads = if !is_grad_enabled() {
+                let (dx, dw) = x.value().conv2d_grads(
+                    &w.value(),
+                    &c.grad.value(),
+                    &window,
+                    [c.needs(0), c.needs(1)],
+                )?;
+                vec![dx.map(Var::constant), dw.map(Var::constant)]
+            } else {
+                let ws = w.shape();
+                let rows = c.grad.nchw_to_rows()?;
+                let wm = w.reshape(&[ws[0], ws[1] * ws[2] * ws[3]])?;
+                let x_shape = x.shape();
+                let shape = [x_shape[0], x_shape[1], x_shape[2], x_shape[3]];
+                vec![
+                    when(c.needs(0), || {
+                        wm.matmul_t(true, &rows, false)?.col2im(shape, &window)
+                    })?,
+                    when(c.needs(1), || {
+                        rows.matmul_t(false, &x.im2col(&window)?, true)?
+                            .reshape(&ws)
+                    })?,
+                ]
+            };
             if c.inputs.len() == 3 {
-                // Summed per channel straight from g, on the pool (a sum along the rows is
-                // one thread's).
+                // Summed per channel straight from g, on the pool.
                 grads.push(when(c.needs(2), || c.grad.channel_sum())?);
             }
             Ok(grads)
         };
         Ok(match bias {
-            Some(b) => Var::from_op("matmul_nchw", value, &[self, cols, b], rule),
-            None => Var::from_op("matmul_nchw", value, &[self, cols], rule),
+            Some(b) => Var::from_op("conv2d", value, &[self, weight, b], rule),
+            None => Var::from_op("conv2d", value, &[self, weight], rule),
         })
     }
 
