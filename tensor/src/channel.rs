@@ -174,12 +174,8 @@ impl<T: Element> Tensor<T> {
             let m = mean[ch];
             [plane_sum(&src[at..][..plane], |v| (v - m) * (v - m))]
         });
-        let out: Vec<T> = mean
-            .iter()
-            .zip(&sq)
-            .flat_map(|(&m, &q)| [m, q * inv_count])
-            .collect();
-        two_per_channel(&out)
+        let var = sq.into_iter().map(|q| q * inv_count).collect();
+        Ok((Tensor::from_vec(&[c], mean)?, Tensor::from_vec(&[c], var)?))
     }
 
     /// `Σ x·y` over each channel (axis 1) of two `[N, C, ...]` tensors of the same shape:
@@ -275,11 +271,11 @@ fn per_plane<T: Element>(
 
 /// `K` running sums per channel, `out[ch·K..][..K]`, each image's plane added in turn:
 /// `add(ch, at)` returns what the plane of channel `ch` starting at element `at` adds (image
-/// `i`'s is at `(i·C + ch)·plane`), and the sums start at zero. Channels are shared out among the threads when the kernel reads `elements` or more;
-/// each thread walks its channels image by image, so it reads one contiguous run of planes per
-/// image (a channel's 64 planes, 100 KB apart at `[64, 32, 28, 28]`, read channel by channel
-/// would start a new stream every plane: a third of the bandwidth). Every channel adds its
-/// images in order `0..n` on any thread.
+/// `i`'s is at `(i·C + ch)·plane`), and the sums start at zero. Channels are shared out among
+/// the threads when the kernel reads `elements` or more; each thread walks its channels image
+/// by image, so it reads one contiguous run of planes per image (channel by channel, a
+/// channel's 64 planes lie 100 KB apart at `[64, 32, 28, 28]`, a new memory stream every
+/// plane). Every channel adds its images in order `0..n` on any thread.
 fn per_channel<T: Element, const K: usize>(
     [n, c, plane]: [usize; 3],
     elements: usize,
